@@ -1,0 +1,17 @@
+# The project's commands. See README.rst, "Development".
+.PHONY: run test lint bench odoo-clone
+
+run:   ## serve Odoo with the add-on and demo data on http://localhost:8069
+	@bash tools/run.sh
+
+test:  ## fresh database, the add-on's tests, then the linters
+	@bash tools/test.sh $(ARGS)
+
+lint:
+	@bash tools/lint.sh
+
+bench: ## batch-invoicing benchmark (see README.rst)
+	@bash tools/bench.sh $(ARGS)
+
+odoo-clone: ## shallow clone of upstream Odoo 18.0 into $$ODOO_SRC or ~/odoo-18.0 (needs network)
+	@bash tools/odoo-clone.sh

@@ -1,0 +1,26 @@
+# Copyright 2026 helpdesk_mgmt_invoicing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+{
+    "name": "Helpdesk Ticket Invoicing",
+    "summary": "Turn closed helpdesk tickets and their work lines "
+    "into draft customer invoices",
+    "version": "18.0.1.0.0",
+    "category": "After-Sales",
+    "website": "https://github.com/OCA/helpdesk",
+    "author": "helpdesk_mgmt_invoicing contributors, "
+    "Odoo Community Association (OCA)",
+    "maintainers": [],
+    "license": "AGPL-3",
+    "development_status": "Beta",
+    "depends": ["helpdesk_mgmt", "account"],
+    "data": [
+        "security/helpdesk_mgmt_invoicing_security.xml",
+        "security/ir.model.access.csv",
+        "views/helpdesk_ticket_work_line_views.xml",
+        "wizards/helpdesk_ticket_invoice_views.xml",
+        "views/helpdesk_ticket_views.xml",
+        "views/account_move_views.xml",
+    ],
+    "demo": [],
+    "installable": True,
+}

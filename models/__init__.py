@@ -1,0 +1,5 @@
+from . import helpdesk_ticket
+from . import helpdesk_ticket_work_line
+from . import account_move
+from . import account_move_line
+from . import product_product

@@ -1,0 +1,353 @@
+# Copyright 2026 helpdesk_mgmt_invoicing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from markupsafe import Markup
+from psycopg2 import errors as pg_errors
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+from odoo.tools.misc import format_date
+
+
+class HelpdeskTicket(models.Model):
+    _inherit = "helpdesk.ticket"
+
+    billing_state = fields.Selection(
+        selection=[
+            ("no", "Not Billable"),
+            ("to_invoice", "To Invoice"),
+            ("invoiced", "Invoiced"),
+        ],
+        required=True,
+        default="to_invoice",
+        copy=False,
+        tracking=True,
+        index=True,
+        help="To Invoice: the ticket's work is billed once the ticket is closed. "
+        "Invoiced: its work lines are on a customer invoice. "
+        "Not Billable: the ticket is never invoiced.",
+    )
+    currency_id = fields.Many2one(
+        comodel_name="res.currency",
+        compute="_compute_currency_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Currency of the work lines' prices and of the invoice.",
+    )
+    work_line_ids = fields.One2many(
+        comodel_name="helpdesk.ticket.work.line",
+        inverse_name="ticket_id",
+        string="Work Lines",
+        copy=False,
+    )
+    work_hours_total = fields.Float(
+        string="Hours to Invoice",
+        compute="_compute_work_totals",
+    )
+    work_amount_total = fields.Monetary(
+        string="Work Amount",
+        compute="_compute_work_totals",
+    )
+    invoice_ids = fields.Many2many(
+        comodel_name="account.move",
+        string="Invoices",
+        compute="_compute_invoice_ids",
+    )
+    invoice_count = fields.Integer(compute="_compute_invoice_ids")
+
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        for ticket in self:
+            ticket.currency_id = ticket.company_id.currency_id
+
+    @api.depends("work_line_ids.quantity", "work_line_ids.price_subtotal")
+    def _compute_work_totals(self):
+        for ticket in self:
+            ticket.work_hours_total = sum(ticket.work_line_ids.mapped("quantity"))
+            ticket.work_amount_total = sum(ticket.work_line_ids.mapped("price_subtotal"))
+
+    @api.depends("work_line_ids.invoice_id")
+    def _compute_invoice_ids(self):
+        for ticket in self:
+            invoices = ticket.work_line_ids.invoice_id.filtered(
+                lambda move: move.move_type == "out_invoice"
+            )
+            ticket.invoice_ids = invoices
+            ticket.invoice_count = len(invoices)
+
+    def action_view_invoices(self):
+        """Open the customer invoices of these tickets."""
+        return self.invoice_ids._get_helpdesk_invoices_action()
+
+    # ------------------------------------------------------------------
+    # Invoicing
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_invoiceable_domain(self):
+        """Domain of the tickets that are ready to invoice.
+
+        It is a pre-selection (the wizard's default when nothing is selected):
+        ``_get_invoicing_issues`` remains the authority on each ticket.
+        """
+        return [
+            ("stage_id.closed", "=", True),
+            ("billing_state", "=", "to_invoice"),
+            ("work_line_ids", "any", [("invoice_line_id", "=", False)]),
+        ]
+
+    def _get_invoice_work_lines(self):
+        """The work lines of these tickets that an invoice would bill now."""
+        return self.work_line_ids.filtered(lambda line: not line.invoice_line_id)
+
+    def _get_invoicing_issues(self):
+        """Why each of these tickets cannot be invoiced now.
+
+        :return: ``{ticket: reason}`` for every ticket that must be skipped;
+            the tickets missing from it are eligible.
+        """
+        issues = {}
+        bad_products = {}
+        lines_by_company = self._get_invoice_work_lines().grouped("company_id")
+        for company, lines in lines_by_company.items():
+            products = lines.product_id.with_company(company)
+            for product, reason in products._get_helpdesk_invoicing_issues().items():
+                bad_products[company, product.id] = reason
+        journal_companies = self._get_companies_with_sale_journal()
+        for ticket in self:
+            reason = ticket._get_ticket_invoicing_issue(bad_products, journal_companies)
+            if reason:
+                issues[ticket] = reason
+        return issues
+
+    def _get_ticket_invoicing_issue(self, bad_products, journal_companies):
+        """The reason this one ticket cannot be invoiced, or ``False``.
+
+        :param dict bad_products: ``{(company, product id): reason}`` for the
+            services that cannot be billed
+        :param journal_companies: companies that have a sales journal
+        """
+        self.ensure_one()
+        _ = self.env._
+        ticket = self.display_name
+        if not self.stage_id.closed:
+            return _(
+                "%(ticket)s is not closed: move it to a closed stage first.",
+                ticket=ticket,
+            )
+        if self.billing_state == "no":
+            return _(
+                "%(ticket)s is marked Not Billable: set its Billing State to "
+                "To Invoice if its work should be billed.",
+                ticket=ticket,
+            )
+        if self.billing_state == "invoiced":
+            return _(
+                "%(ticket)s is already invoiced: set its Billing State back to "
+                "To Invoice to bill work lines added since.",
+                ticket=ticket,
+            )
+        customer = self.commercial_partner_id
+        if not customer:
+            return _(
+                "%(ticket)s has no customer: set its Contact.",
+                ticket=ticket,
+            )
+        if not customer.active:
+            return _(
+                "%(ticket)s: its customer %(customer)s is archived: restore the "
+                "customer or change the ticket's Contact.",
+                ticket=ticket,
+                customer=customer.display_name,
+            )
+        if self.company_id not in journal_companies:
+            return _(
+                "%(ticket)s: company %(company)s has no sales journal: create one "
+                "in Invoicing > Configuration > Journals.",
+                ticket=ticket,
+                company=self.company_id.display_name,
+            )
+        lines = self._get_invoice_work_lines()
+        if not lines:
+            return _(
+                "%(ticket)s has no work line left to invoice: log the work done "
+                "in its Work Lines tab.",
+                ticket=ticket,
+            )
+        for line in lines:
+            date = format_date(self.env, line.date)
+            if not line.product_id:
+                return _(
+                    "%(ticket)s: the work line of %(date)s has no service: "
+                    "choose the service on the line.",
+                    ticket=ticket,
+                    date=date,
+                )
+            if line.quantity <= 0:
+                return _(
+                    "%(ticket)s: the work line of %(date)s has no hours to "
+                    "invoice: enter the hours, or delete the line.",
+                    ticket=ticket,
+                    date=date,
+                )
+            product_issue = bad_products.get((self.company_id, line.product_id.id))
+            if product_issue:
+                return _(
+                    "%(ticket)s: the work line of %(date)s: %(reason)s",
+                    ticket=ticket,
+                    date=date,
+                    reason=product_issue,
+                )
+        return False
+
+    def _get_companies_with_sale_journal(self):
+        """Companies of these tickets that have a sales journal (one query)."""
+        journals = (
+            self.env["account.journal"]
+            .sudo()  # only reads which companies have one; nothing is returned
+            .search([("type", "=", "sale"), ("company_id", "in", self.company_id.ids)])
+        )
+        return journals.company_id
+
+    def _nothing_to_invoice_error_message(self, issues):
+        """Message of the error raised when no selected ticket is eligible."""
+        return self.env._(
+            "There is nothing to invoice among the selected tickets:\n%(reasons)s",
+            reasons="\n".join(f"- {reason}" for reason in issues.values()),
+        )
+
+    @api.model
+    def _get_invoice_grouping_keys(self):
+        """Ticket fields whose values must be equal on one invoice."""
+        return ["company_id", "commercial_partner_id", "currency_id"]
+
+    def _get_invoice_grouping_key(self, group_by_partner):
+        """Key of the invoice this ticket goes on: equal keys share an invoice."""
+        self.ensure_one()
+        key = tuple(self[field] for field in self._get_invoice_grouping_keys())
+        return key if group_by_partner else (*key, self)
+
+    def _get_invoice_partner(self):
+        """The customer's invoice address (the customer itself if it has none)."""
+        customer = self.commercial_partner_id[:1]
+        return self.env["res.partner"].browse(customer.address_get(["invoice"])["invoice"])
+
+    def _prepare_invoice(self):
+        """Values of the draft customer invoice billing these tickets.
+
+        Called on the tickets of one invoice (one grouping key). Taxes,
+        accounts, fiscal position and payment terms are left to the standard
+        computes of ``account.move`` for that customer and company.
+        """
+        first = self[:1]
+        return {
+            "move_type": "out_invoice",
+            "partner_id": self._get_invoice_partner().id,
+            "company_id": first.company_id.id,
+            "currency_id": first.currency_id.id,
+            "invoice_origin": ", ".join(self.mapped("number")),
+            "invoice_line_ids": [],
+        }
+
+    def _prepare_invoice_section(self):
+        """The section line that introduces this ticket's lines."""
+        self.ensure_one()
+        return {"display_type": "line_section", "name": self.display_name}
+
+    def _lock_for_invoicing(self):
+        """Lock these tickets' rows until the transaction ends.
+
+        A second user invoicing one of them at the same moment gets a clear
+        error instead of a second invoice for the same work.
+        """
+        if not self:
+            return
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM helpdesk_ticket WHERE id IN %s "
+                        "FOR NO KEY UPDATE NOWAIT",
+                        tuple(self.ids),
+                    )
+                )
+        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
+            raise UserError(
+                self.env._(
+                    "Some of these tickets are already being invoiced by someone "
+                    "else: try again in a moment."
+                )
+            ) from exc
+        # Re-read what a concurrent transaction may have changed before the lock.
+        self.invalidate_recordset()
+        self.work_line_ids.invalidate_recordset()
+
+    def _create_invoices(self, group_by_partner=False, group_work_lines=False):
+        """Invoice the eligible tickets among these, skipping the others.
+
+        :param bool group_by_partner: one invoice per customer (and company and
+            currency) instead of one per ticket
+        :param bool group_work_lines: merge, within each ticket, the work lines
+            of the same service and price into one line
+        :return: the draft customer invoices created (``account.move``)
+        :raise UserError: when none of the tickets can be invoiced
+        """
+        self.env["account.move"].check_access("create")
+        self.check_access("write")
+        self._lock_for_invoicing()
+        issues = self._get_invoicing_issues()
+        tickets = self.filtered(lambda ticket: ticket not in issues)
+        if not tickets:
+            raise UserError(self._nothing_to_invoice_error_message(issues))
+
+        groups = tickets.sorted(lambda t: (t.number or "", t.id)).grouped(
+            lambda ticket: ticket._get_invoice_grouping_key(group_by_partner)
+        )
+        invoice_vals_list = []
+        for group in groups.values():
+            invoice_vals = group._prepare_invoice()
+            lang = group._get_invoice_partner().lang or self.env.lang
+            for ticket in group:
+                lines = ticket._get_invoice_work_lines()
+                invoice_vals["invoice_line_ids"] += [
+                    Command.create(vals)
+                    for vals in [ticket._prepare_invoice_section()]
+                    + lines._prepare_invoice_lines(group_work_lines, lang)
+                ]
+            for sequence, command in enumerate(invoice_vals["invoice_line_ids"], 1):
+                command[2]["sequence"] = sequence
+            invoice_vals_list.append(invoice_vals)
+
+        invoices = (
+            self.env["account.move"]
+            .with_context(default_move_type="out_invoice")
+            .create(invoice_vals_list)
+        )
+        tickets.write({"billing_state": "invoiced"})
+        tickets._log_invoices(invoices)
+        return invoices
+
+    def _log_invoices(self, invoices):
+        """Link tickets and invoices in both chatters, one batch each."""
+        ticket_bodies = {
+            ticket.id: self.env._(
+                "Invoiced on %(invoices)s",
+                invoices=html_links(ticket.work_line_ids.invoice_id & invoices),
+            )
+            for ticket in self
+        }
+        self._message_log_batch(bodies=ticket_bodies)
+        invoice_bodies = {
+            invoice.id: self.env._(
+                "Bills the helpdesk tickets %(tickets)s",
+                tickets=html_links(invoice.helpdesk_ticket_ids),
+            )
+            for invoice in invoices
+        }
+        invoices._message_log_batch(bodies=invoice_bodies)
+
+
+def html_links(records):
+    """Comma-separated HTML links to records, for a chatter message."""
+    return Markup(", ").join(record._get_html_link() for record in records)

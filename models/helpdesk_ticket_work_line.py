@@ -1,0 +1,168 @@
+# Copyright 2026 helpdesk_mgmt_invoicing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import Command, api, fields, models
+from odoo.tools import format_date
+
+
+class HelpdeskTicketWorkLine(models.Model):
+    _name = "helpdesk.ticket.work.line"
+    _description = "Helpdesk Ticket Work Line"
+    _order = "date, time_start, id"
+    _check_company_auto = True
+
+    ticket_id = fields.Many2one(
+        comodel_name="helpdesk.ticket",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        related="ticket_id.company_id",
+        store=True,
+        index=True,
+        precompute=True,
+    )
+    currency_id = fields.Many2one(related="ticket_id.currency_id")
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Technician",
+        default=lambda self: self.env.user,
+    )
+    product_id = fields.Many2one(
+        comodel_name="product.product",
+        string="Service",
+        domain=[("type", "=", "service"), ("sale_ok", "=", True)],
+        check_company=True,
+    )
+    name = fields.Char(string="Description")
+    time_start = fields.Float(string="Start Time", help="Time the work started.")
+    time_end = fields.Float(string="End Time", help="Time the work ended.")
+    hours_worked = fields.Float(
+        compute="_compute_hours_worked",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Time actually spent; computed from the start and end times.",
+    )
+    quantity = fields.Float(
+        string="Hours to Invoice",
+        compute="_compute_quantity",
+        store=True,
+        readonly=False,
+        precompute=True,
+        digits="Product Unit of Measure",
+        help="Hours billed to the customer; defaults to the hours worked.",
+    )
+    price_unit = fields.Float(
+        string="Unit Price",
+        compute="_compute_price_unit",
+        store=True,
+        readonly=False,
+        precompute=True,
+        digits="Product Price",
+    )
+    price_subtotal = fields.Monetary(
+        string="Amount",
+        compute="_compute_price_subtotal",
+        store=True,
+    )
+    invoice_line_id = fields.Many2one(
+        comodel_name="account.move.line",
+        string="Invoice Line",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    invoice_id = fields.Many2one(
+        related="invoice_line_id.move_id",
+        string="Invoice",
+        store=True,
+        index="btree_not_null",
+    )
+
+    @api.depends("time_start", "time_end")
+    def _compute_hours_worked(self):
+        for line in self:
+            if line.time_end > line.time_start:
+                line.hours_worked = line.time_end - line.time_start
+            elif not line.hours_worked:
+                line.hours_worked = 0.0
+
+    @api.depends("hours_worked")
+    def _compute_quantity(self):
+        for line in self:
+            line.quantity = line.hours_worked
+
+    @api.depends("product_id")
+    def _compute_price_unit(self):
+        for line in self:
+            line.price_unit = line.product_id.lst_price
+
+    @api.depends("quantity", "price_unit")
+    def _compute_price_subtotal(self):
+        for line in self:
+            line.price_subtotal = line.quantity * line.price_unit
+
+    def _get_invoice_line_label(self, lang):
+        """Label of the invoice line made from this single work line."""
+        self.ensure_one()
+        date = format_date(self.env, self.date, lang_code=lang)
+        return f"{date} - {self.name or self.product_id.display_name}"
+
+    def _prepare_invoice_line(self, lang):
+        """Values of the invoice line that bills this single work line."""
+        self.ensure_one()
+        return {
+            "display_type": "product",
+            "product_id": self.product_id.id,
+            "quantity": self.quantity,
+            "price_unit": self.price_unit,
+            "name": self._get_invoice_line_label(lang),
+            "helpdesk_work_line_ids": [Command.link(self.id)],
+        }
+
+    def _get_invoice_line_merge_key(self):
+        """Work lines with the same key become one line under "Group work lines"."""
+        self.ensure_one()
+        return (self.product_id, self.currency_id.round(self.price_unit))
+
+    def _get_merged_invoice_line_label(self, lang):
+        """Label of the line that merges these work lines (one service)."""
+        env = self.with_context(lang=lang).env
+        dates = sorted(set(self.mapped("date")))
+        first = format_date(env, dates[0], lang_code=lang)
+        last = format_date(env, dates[-1], lang_code=lang)
+        if len(dates) == 1:
+            period = env._("Work performed on %(date)s", date=first)
+        else:
+            period = env._(
+                "Work performed from %(first)s to %(last)s", first=first, last=last
+            )
+        product = self[:1].product_id.with_context(lang=lang)
+        return f"{product.display_name}\n{period}"
+
+    def _prepare_merged_invoice_line(self, lang):
+        """Values of the one invoice line that bills all these work lines."""
+        first = self[:1]
+        return {
+            "display_type": "product",
+            "product_id": first.product_id.id,
+            "quantity": sum(self.mapped("quantity")),
+            "price_unit": first.price_unit,
+            "name": self._get_merged_invoice_line_label(lang),
+            "helpdesk_work_line_ids": [Command.link(line.id) for line in self],
+        }
+
+    def _prepare_invoice_lines(self, group_work_lines, lang):
+        """Invoice line values for these work lines of one ticket.
+
+        :param bool group_work_lines: merge the lines that share a merge key
+        :param str lang: the customer's language, for labels and dates
+        """
+        if not group_work_lines:
+            return [line._prepare_invoice_line(lang) for line in self]
+        groups = self.grouped(lambda line: line._get_invoice_line_merge_key())
+        return [lines._prepare_merged_invoice_line(lang) for lines in groups.values()]

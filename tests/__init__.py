@@ -1,0 +1,3 @@
+from . import test_invoicing
+from . import test_eligibility
+from . import test_wizard

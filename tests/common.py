@@ -1,0 +1,121 @@
+# Copyright 2026 helpdesk_mgmt_invoicing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import date
+
+from odoo import Command
+from odoo.tests import new_test_user
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
+    """Customers, services, stages and a ticket factory.
+
+    Nothing here relies on demo data: the company gets Odoo's generic chart of
+    accounts from ``AccountTestInvoicingCommon``.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
+        cls.company = cls.env.company
+        cls.stage_closed = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        cls.stage_new = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_new")
+        Partner = cls.env["res.partner"]
+        # A customer company with two contacts and a separate invoice address.
+        cls.rossi = Partner.create({"name": "Rossi Impianti S.r.l.", "is_company": True})
+        cls.rossi_mario, cls.rossi_anna, cls.rossi_invoice = Partner.create(
+            [
+                {"name": "Mario Rossi", "parent_id": cls.rossi.id},
+                {"name": "Anna Rossi", "parent_id": cls.rossi.id},
+                {
+                    "name": "Rossi Amministrazione",
+                    "parent_id": cls.rossi.id,
+                    "type": "invoice",
+                },
+            ]
+        )
+        # A second customer company, with no invoice address of its own.
+        cls.bianchi = Partner.create({"name": "Bianchi Servizi S.p.A.", "is_company": True})
+        cls.bianchi_luca = Partner.create({"name": "Luca Bianchi", "parent_id": cls.bianchi.id})
+        # A private person with no company.
+        cls.verdi = Partner.create({"name": "Giulia Verdi"})
+
+        Product = cls.env["product.product"]
+        cls.support = Product.create(
+            {
+                "name": "Hourly Support",
+                "type": "service",
+                "sale_ok": True,
+                "list_price": 50.0,
+                "taxes_id": [Command.set(cls.tax_sale_a.ids)],
+            }
+        )
+        cls.onsite = Product.create(
+            {
+                "name": "On-site Intervention",
+                "type": "service",
+                "sale_ok": True,
+                "list_price": 80.0,
+                "taxes_id": [Command.set(cls.tax_sale_a.ids)],
+            }
+        )
+        # The billing clerk: sees every ticket, may create customer invoices.
+        cls.clerk = new_test_user(
+            cls.env,
+            login="hdi-clerk",
+            groups="helpdesk_mgmt.group_helpdesk_user,account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+
+    @classmethod
+    def _create_ticket(cls, partner, lines=(), stage=None, **values):
+        """A ticket with work lines.
+
+        :param lines: tuples ``(date, product, hours)`` or
+            ``(date, product, hours, price_unit)``
+        """
+        work_lines = []
+        for line in lines:
+            vals = {
+                "date": line[0],
+                "product_id": line[1].id if line[1] else False,
+                "quantity": line[2],
+                "name": f"Work on {line[0]}",
+            }
+            if len(line) > 3:
+                vals["price_unit"] = line[3]
+            work_lines.append(Command.create(vals))
+        return cls.env["helpdesk.ticket"].create(
+            {
+                "name": values.pop("name", f"Ticket of {partner.name}" if partner else "Ticket"),
+                "description": "Printer out of order",
+                "partner_id": partner.id if partner else False,
+                "stage_id": (stage or cls.stage_closed).id,
+                "work_line_ids": work_lines,
+                **values,
+            }
+        )
+
+    @classmethod
+    def _standard_lines(cls):
+        """Two support sessions on different days and one on-site visit."""
+        return [
+            (date(2026, 3, 2), cls.support, 2.0),
+            (date(2026, 3, 5), cls.support, 1.5),
+            (date(2026, 3, 4), cls.onsite, 3.0),
+        ]
+
+    def _invoice(self, tickets, **options):
+        """Run the business method as the billing clerk."""
+        return tickets.with_user(self.clerk)._create_invoices(**options)
+
+    @staticmethod
+    def _product_lines(invoice):
+        return invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+
+    @staticmethod
+    def _section_lines(invoice):
+        return invoice.invoice_line_ids.filtered(lambda line: line.display_type == "line_section")

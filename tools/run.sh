@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Serve Odoo with the add-on and its demo data on http://localhost:8069.
+#   HDI_DEMO_DB  database name (default: helpdesk_invoicing_demo)
+#   HDI_PORT     HTTP port     (default: 8069)
+source "$(dirname "$0")/common.sh"
+hdi_setup
+db="${HDI_DEMO_DB:-helpdesk_invoicing_demo}"
+port="${HDI_PORT:-8069}"
+conf="$HDI_WORK/odoo-run.conf"
+hdi_config "$conf" "$port"
+if psql -d postgres -tAc "select 1 from pg_database where datname = '$db'" | grep -q 1; then
+    hdi_log "Updating $HDI_MODULE in the demo database '$db'"
+    hdi_odoo -c "$conf" -d "$db" -u "$HDI_MODULE" --stop-after-init --log-level=warn
+else
+    hdi_log "Creating the demo database '$db' with $HDI_MODULE and its demo data"
+    hdi_odoo -c "$conf" -d "$db" -i "$HDI_MODULE" --stop-after-init --log-level=warn
+fi
+echo
+echo "Odoo is starting on http://localhost:$port  (database '$db'; log in as admin / admin). Ctrl-C stops it."
+echo
+exec "$HDI_VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf" -d "$db" --db-filter="^$db\$" --log-level=warn

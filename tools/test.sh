@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Run the add-on's tests in a fresh throwaway database, then the linters.
+# Extra arguments go to pytest (for example: -k grouping, or a test file).
+#   HDI_TEST_DB  database name (default: hdi_test_<checkout id>; dropped first)
+source "$(dirname "$0")/common.sh"
+hdi_setup
+db="${HDI_TEST_DB:-hdi_test_$HDI_CHECKOUT_ID}"
+conf="$HDI_WORK/odoo-test.conf"
+hdi_config "$conf" 8169
+log="$HDI_WORK/pytest.log"
+
+hdi_log "Fresh test database '$db' with $HDI_MODULE installed, without demo data"
+dropdb --if-exists "$db"
+rm -rf "$HDI_WORK/data/filestore/$db"
+hdi_odoo -c "$conf" -d "$db" -i "$HDI_MODULE" --without-demo=all --stop-after-init --log-level=warn
+
+hdi_log "Tests (pytest-odoo, with the HTTP server for browser tests)"
+status=0
+# Collected through the link, so that pytest-odoo imports them as
+# odoo.addons.helpdesk_mgmt_invoicing.tests whatever the checkout is called.
+(cd "$HDI_WORK/addons" && "$HDI_VENV/bin/python" -m pytest \
+    -p no:cacheprovider -p hdi_no_skip \
+    --odoo-config="$conf" --odoo-database="$db" --odoo-http --odoo-log-level=warn \
+    -o addopts="" -rfEs "$@" "$HDI_MODULE/tests") 2>&1 | tee "$log" || status=1
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+
+hdi_log "Linters"
+"$HDI_REPO/tools/lint.sh" || status=1
+
+summary="$(grep -E '^=+ .*(passed|failed|error|skipped|no tests ran).* =+$' "$log" | tail -n 1 || true)"
+echo
+echo "${summary:-pytest printed no summary line}"
+exit $status
