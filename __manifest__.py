@@ -7,8 +7,7 @@
     "version": "18.0.1.0.0",
     "category": "After-Sales",
     "website": "https://github.com/OCA/helpdesk",
-    "author": "helpdesk_mgmt_invoicing contributors, "
-    "Odoo Community Association (OCA)",
+    "author": "helpdesk_mgmt_invoicing contributors, Odoo Community Association (OCA)",
     "maintainers": [],
     "license": "AGPL-3",
     "development_status": "Beta",

@@ -65,7 +65,9 @@ class HelpdeskTicket(models.Model):
     def _compute_work_totals(self):
         for ticket in self:
             ticket.work_hours_total = sum(ticket.work_line_ids.mapped("quantity"))
-            ticket.work_amount_total = sum(ticket.work_line_ids.mapped("price_subtotal"))
+            ticket.work_amount_total = sum(
+                ticket.work_line_ids.mapped("price_subtotal")
+            )
 
     @api.depends("work_line_ids.invoice_id")
     def _compute_invoice_ids(self):
@@ -121,6 +123,15 @@ class HelpdeskTicket(models.Model):
                 issues[ticket] = reason
         return issues
 
+    def _split_invoiceable(self):
+        """Split these tickets into those to invoice and those to skip.
+
+        :return: ``(tickets to invoice, {skipped ticket: reason})``
+        """
+        issues = self._get_invoicing_issues()
+        skipped = self.browse([ticket.id for ticket in issues])
+        return self - skipped, issues
+
     def _get_ticket_invoicing_issue(self, bad_products, journal_companies):
         """The reason this one ticket cannot be invoiced, or ``False``.
 
@@ -129,40 +140,39 @@ class HelpdeskTicket(models.Model):
         :param journal_companies: companies that have a sales journal
         """
         self.ensure_one()
-        _ = self.env._
         ticket = self.display_name
         if not self.stage_id.closed:
-            return _(
+            return self.env._(
                 "%(ticket)s is not closed: move it to a closed stage first.",
                 ticket=ticket,
             )
         if self.billing_state == "no":
-            return _(
+            return self.env._(
                 "%(ticket)s is marked Not Billable: set its Billing State to "
                 "To Invoice if its work should be billed.",
                 ticket=ticket,
             )
         if self.billing_state == "invoiced":
-            return _(
+            return self.env._(
                 "%(ticket)s is already invoiced: set its Billing State back to "
                 "To Invoice to bill work lines added since.",
                 ticket=ticket,
             )
         customer = self.commercial_partner_id
         if not customer:
-            return _(
+            return self.env._(
                 "%(ticket)s has no customer: set its Contact.",
                 ticket=ticket,
             )
         if not customer.active:
-            return _(
+            return self.env._(
                 "%(ticket)s: its customer %(customer)s is archived: restore the "
                 "customer or change the ticket's Contact.",
                 ticket=ticket,
                 customer=customer.display_name,
             )
         if self.company_id not in journal_companies:
-            return _(
+            return self.env._(
                 "%(ticket)s: company %(company)s has no sales journal: create one "
                 "in Invoicing > Configuration > Journals.",
                 ticket=ticket,
@@ -170,7 +180,7 @@ class HelpdeskTicket(models.Model):
             )
         lines = self._get_invoice_work_lines()
         if not lines:
-            return _(
+            return self.env._(
                 "%(ticket)s has no work line left to invoice: log the work done "
                 "in its Work Lines tab.",
                 ticket=ticket,
@@ -178,14 +188,14 @@ class HelpdeskTicket(models.Model):
         for line in lines:
             date = format_date(self.env, line.date)
             if not line.product_id:
-                return _(
+                return self.env._(
                     "%(ticket)s: the work line of %(date)s has no service: "
                     "choose the service on the line.",
                     ticket=ticket,
                     date=date,
                 )
             if line.quantity <= 0:
-                return _(
+                return self.env._(
                     "%(ticket)s: the work line of %(date)s has no hours to "
                     "invoice: enter the hours, or delete the line.",
                     ticket=ticket,
@@ -193,7 +203,7 @@ class HelpdeskTicket(models.Model):
                 )
             product_issue = bad_products.get((self.company_id, line.product_id.id))
             if product_issue:
-                return _(
+                return self.env._(
                     "%(ticket)s: the work line of %(date)s: %(reason)s",
                     ticket=ticket,
                     date=date,
@@ -231,7 +241,9 @@ class HelpdeskTicket(models.Model):
     def _get_invoice_partner(self):
         """The customer's invoice address (the customer itself if it has none)."""
         customer = self.commercial_partner_id[:1]
-        return self.env["res.partner"].browse(customer.address_get(["invoice"])["invoice"])
+        return self.env["res.partner"].browse(
+            customer.address_get(["invoice"])["invoice"]
+        )
 
     def _prepare_invoice(self):
         """Values of the draft customer invoice billing these tickets.
@@ -296,8 +308,7 @@ class HelpdeskTicket(models.Model):
         self.env["account.move"].check_access("create")
         self.check_access("write")
         self._lock_for_invoicing()
-        issues = self._get_invoicing_issues()
-        tickets = self.filtered(lambda ticket: ticket not in issues)
+        tickets, issues = self._split_invoiceable()
         if not tickets:
             raise UserError(self._nothing_to_invoice_error_message(issues))
 

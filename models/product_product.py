@@ -14,23 +14,22 @@ class ProductProduct(models.Model):
         :return: ``{product: reason}`` for the products that cannot be billed
         """
         issues = {}
-        _ = self.env._
         for product in self.with_context(active_test=False):
             name = product.display_name
             if not product.active:
-                issues[product] = _(
+                issues[product] = self.env._(
                     "the service %(product)s is archived: restore it or choose "
                     "another service.",
                     product=name,
                 )
             elif product.type != "service" or not product.sale_ok:
-                issues[product] = _(
+                issues[product] = self.env._(
                     "%(product)s is not a service that can be sold: tick "
                     "'Sales' on a service product, or choose another one.",
                     product=name,
                 )
             elif not product._get_product_accounts()["income"]:
-                issues[product] = _(
+                issues[product] = self.env._(
                     "the service %(product)s has no income account in company "
                     "%(company)s: set one on the product or its category.",
                     product=name,

@@ -16,6 +16,13 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
     """
 
     @classmethod
+    def get_default_groups(cls):
+        # The set-up user also creates tickets, as a helpdesk manager would.
+        return super().get_default_groups() | cls.env.ref(
+            "helpdesk_mgmt.group_helpdesk_manager"
+        )
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
@@ -24,7 +31,9 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
         cls.stage_new = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_new")
         Partner = cls.env["res.partner"]
         # A customer company with two contacts and a separate invoice address.
-        cls.rossi = Partner.create({"name": "Rossi Impianti S.r.l.", "is_company": True})
+        cls.rossi = Partner.create(
+            {"name": "Rossi Impianti S.r.l.", "is_company": True}
+        )
         cls.rossi_mario, cls.rossi_anna, cls.rossi_invoice = Partner.create(
             [
                 {"name": "Mario Rossi", "parent_id": cls.rossi.id},
@@ -37,8 +46,12 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
             ]
         )
         # A second customer company, with no invoice address of its own.
-        cls.bianchi = Partner.create({"name": "Bianchi Servizi S.p.A.", "is_company": True})
-        cls.bianchi_luca = Partner.create({"name": "Luca Bianchi", "parent_id": cls.bianchi.id})
+        cls.bianchi = Partner.create(
+            {"name": "Bianchi Servizi S.p.A.", "is_company": True}
+        )
+        cls.bianchi_luca = Partner.create(
+            {"name": "Luca Bianchi", "parent_id": cls.bianchi.id}
+        )
         # A private person with no company.
         cls.verdi = Partner.create({"name": "Giulia Verdi"})
 
@@ -90,7 +103,9 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
             work_lines.append(Command.create(vals))
         return cls.env["helpdesk.ticket"].create(
             {
-                "name": values.pop("name", f"Ticket of {partner.name}" if partner else "Ticket"),
+                "name": values.pop(
+                    "name", f"Ticket of {partner.name}" if partner else "Ticket"
+                ),
                 "description": "Printer out of order",
                 "partner_id": partner.id if partner else False,
                 "stage_id": (stage or cls.stage_closed).id,
@@ -114,8 +129,12 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
 
     @staticmethod
     def _product_lines(invoice):
-        return invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        return invoice.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
 
     @staticmethod
     def _section_lines(invoice):
-        return invoice.invoice_line_ids.filtered(lambda line: line.display_type == "line_section")
+        return invoice.invoice_line_ids.filtered(
+            lambda line: line.display_type == "line_section"
+        )

@@ -15,12 +15,15 @@ class TestEligibility(HelpdeskInvoicingCommon):
     def _assert_refused(self, ticket, expected):
         """The ticket alone cannot be invoiced, and the error says why."""
         invoices_before = self.env["account.move"].search_count([])
+        links_before = ticket.work_line_ids.mapped("invoice_line_id")
+        state_before = ticket.billing_state
         with self.assertRaises(UserError) as error:
             self._invoice(ticket)
         self.assertIn(ticket.display_name, str(error.exception))
         self.assertIn(expected, str(error.exception))
         self.assertEqual(self.env["account.move"].search_count([]), invoices_before)
-        self.assertFalse(ticket.work_line_ids.invoice_line_id)
+        self.assertEqual(ticket.work_line_ids.mapped("invoice_line_id"), links_before)
+        self.assertEqual(ticket.billing_state, state_before)
 
     def test_open_ticket(self):
         ticket = self._create_ticket(
@@ -49,13 +52,18 @@ class TestEligibility(HelpdeskInvoicingCommon):
 
     def test_work_line_without_service(self):
         ticket = self._create_ticket(
-            self.rossi_mario, [(date(2026, 3, 2), self.support, 1.0), (date(2026, 3, 3), False, 1.0)]
+            self.rossi_mario,
+            [(date(2026, 3, 2), self.support, 1.0), (date(2026, 3, 3), False, 1.0)],
         )
         self._assert_refused(ticket, "the work line of 03/03/2026 has no service")
 
     def test_work_line_without_hours(self):
-        ticket = self._create_ticket(self.rossi_mario, [(date(2026, 3, 2), self.support, 0.0)])
-        self._assert_refused(ticket, "the work line of 03/02/2026 has no hours to invoice")
+        ticket = self._create_ticket(
+            self.rossi_mario, [(date(2026, 3, 2), self.support, 0.0)]
+        )
+        self._assert_refused(
+            ticket, "the work line of 03/02/2026 has no hours to invoice"
+        )
 
     def test_archived_customer(self):
         ticket = self._create_ticket(self.bianchi_luca, self._standard_lines())

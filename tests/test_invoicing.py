@@ -14,13 +14,17 @@ class TestInvoicing(HelpdeskInvoicingCommon):
     def test_no_option_one_invoice_per_ticket(self):
         """No option ticked: one draft invoice per ticket, for its customer."""
         ticket_1 = self._create_ticket(self.rossi_mario, self._standard_lines())
-        ticket_2 = self._create_ticket(self.rossi_anna, [(date(2026, 3, 9), self.support, 1.0)])
+        ticket_2 = self._create_ticket(
+            self.rossi_anna, [(date(2026, 3, 9), self.support, 1.0)]
+        )
         invoices = self._invoice(ticket_1 + ticket_2)
 
         self.assertEqual(len(invoices), 2)
         self.assertEqual(set(invoices.mapped("state")), {"draft"})
         self.assertEqual(set(invoices.mapped("move_type")), {"out_invoice"})
-        self.assertEqual(invoices.mapped("invoice_origin"), [ticket_1.number, ticket_2.number])
+        self.assertEqual(
+            invoices.mapped("invoice_origin"), [ticket_1.number, ticket_2.number]
+        )
         invoice_1 = ticket_1.invoice_ids
         self.assertEqual(len(invoice_1), 1)
         self.assertEqual(invoice_1.helpdesk_ticket_ids, ticket_1)
@@ -42,7 +46,9 @@ class TestInvoicing(HelpdeskInvoicingCommon):
 
     def test_section_line_names_each_ticket(self):
         """Each ticket's lines are introduced by a section with its number and title."""
-        ticket = self._create_ticket(self.bianchi_luca, self._standard_lines(), name="VPN down")
+        ticket = self._create_ticket(
+            self.bianchi_luca, self._standard_lines(), name="VPN down"
+        )
         invoice = self._invoice(ticket)
         first_line = invoice.invoice_line_ids.sorted("sequence")[0]
         self.assertEqual(first_line.display_type, "line_section")
@@ -50,9 +56,15 @@ class TestInvoicing(HelpdeskInvoicingCommon):
 
     def test_group_by_customer(self):
         """Group tickets by customer: one invoice per company with all its tickets."""
-        rossi_1 = self._create_ticket(self.rossi_mario, [(date(2026, 3, 2), self.support, 1.0)])
-        rossi_2 = self._create_ticket(self.rossi_anna, [(date(2026, 3, 3), self.onsite, 2.0)])
-        bianchi = self._create_ticket(self.bianchi_luca, [(date(2026, 3, 4), self.support, 4.0)])
+        rossi_1 = self._create_ticket(
+            self.rossi_mario, [(date(2026, 3, 2), self.support, 1.0)]
+        )
+        rossi_2 = self._create_ticket(
+            self.rossi_anna, [(date(2026, 3, 3), self.onsite, 2.0)]
+        )
+        bianchi = self._create_ticket(
+            self.bianchi_luca, [(date(2026, 3, 4), self.support, 4.0)]
+        )
         invoices = self._invoice(rossi_1 + rossi_2 + bianchi, group_by_partner=True)
 
         self.assertEqual(len(invoices), 2)
@@ -61,12 +73,14 @@ class TestInvoicing(HelpdeskInvoicingCommon):
         self.assertEqual(rossi_invoice.helpdesk_ticket_ids, rossi_1 + rossi_2)
         self.assertEqual(len(self._section_lines(rossi_invoice)), 2)
         self.assertEqual(len(self._product_lines(rossi_invoice)), 2)
-        self.assertEqual(rossi_invoice.invoice_origin, f"{rossi_1.number}, {rossi_2.number}")
+        self.assertEqual(
+            rossi_invoice.invoice_origin, f"{rossi_1.number}, {rossi_2.number}"
+        )
         self.assertEqual(bianchi.invoice_ids.partner_id, self.bianchi)
         self.assertNotEqual(bianchi.invoice_ids, rossi_invoice)
 
     def test_contact_is_invoiced_as_its_company(self):
-        """A contact on the ticket: the invoice goes to its company's invoice address."""
+        """A contact on the ticket: invoiced to its company's invoice address."""
         ticket = self._create_ticket(self.rossi_mario, self._standard_lines())
         self.assertEqual(ticket.commercial_partner_id, self.rossi)
         invoice = self._invoice(ticket)
@@ -101,7 +115,9 @@ class TestInvoicing(HelpdeskInvoicingCommon):
             onsite_line.name,
             "On-site Intervention\nWork performed on 03/04/2026",
         )
-        self.assertEqual(support_line.helpdesk_work_line_ids.mapped("quantity"), [2.0, 1.5])
+        self.assertEqual(
+            support_line.helpdesk_work_line_ids.mapped("quantity"), [2.0, 1.5]
+        )
         self.assertEqual(invoice.amount_untaxed, 3.5 * 50 + 3.0 * 80)
 
     def test_group_work_lines_keeps_different_prices_apart(self):
@@ -113,13 +129,17 @@ class TestInvoicing(HelpdeskInvoicingCommon):
             ],
         )
         invoice = self._invoice(ticket, group_work_lines=True)
-        self.assertEqual(sorted(self._product_lines(invoice).mapped("price_unit")), [50.0, 65.0])
+        self.assertEqual(
+            sorted(self._product_lines(invoice).mapped("price_unit")), [50.0, 65.0]
+        )
 
     def test_group_work_lines_per_ticket_within_customer_invoice(self):
         """Both options: one invoice per customer, lines merged ticket by ticket."""
         ticket_1 = self._create_ticket(self.rossi_mario, self._standard_lines())
         ticket_2 = self._create_ticket(self.rossi_anna, self._standard_lines())
-        invoice = self._invoice(ticket_1 + ticket_2, group_by_partner=True, group_work_lines=True)
+        invoice = self._invoice(
+            ticket_1 + ticket_2, group_by_partner=True, group_work_lines=True
+        )
         self.assertEqual(len(invoice), 1)
         self.assertEqual(len(self._section_lines(invoice)), 2)
         self.assertEqual(len(self._product_lines(invoice)), 4)
@@ -144,7 +164,9 @@ class TestInvoicing(HelpdeskInvoicingCommon):
         for work_line in ticket.work_line_ids:
             self.assertEqual(work_line.invoice_line_id.move_id, invoice)
             self.assertEqual(work_line.invoice_line_id.quantity, work_line.quantity)
-        ticket_note = ticket.message_ids.filtered(lambda m: "Invoiced on" in (m.body or ""))
+        ticket_note = ticket.message_ids.filtered(
+            lambda m: "Invoiced on" in (m.body or "")
+        )
         self.assertEqual(len(ticket_note), 1)
         self.assertIn(f'data-oe-id="{invoice.id}"', ticket_note.body)
         invoice_note = invoice.message_ids.filtered(

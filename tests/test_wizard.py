@@ -18,7 +18,9 @@ class TestWizard(HelpdeskInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.rossi_1 = cls._create_ticket(cls.rossi_mario, cls._standard_lines())
-        cls.rossi_2 = cls._create_ticket(cls.rossi_anna, [(date(2026, 3, 9), cls.support, 1.0)])
+        cls.rossi_2 = cls._create_ticket(
+            cls.rossi_anna, [(date(2026, 3, 9), cls.support, 1.0)]
+        )
         cls.bianchi_1 = cls._create_ticket(cls.bianchi_luca, cls._standard_lines())
         cls.still_open = cls._create_ticket(
             cls.bianchi_luca, cls._standard_lines(), stage=cls.stage_new
@@ -37,10 +39,14 @@ class TestWizard(HelpdeskInvoicingCommon):
         self.assertEqual(form.customer_count, 2)
         self.assertEqual(form.invoice_count, 3)
         self.assertEqual(form.skipped_ticket_count, 1)
-        self.assertIn(f"{self.still_open.display_name} is not closed", form.skipped_reasons)
+        self.assertIn(
+            f"{self.still_open.display_name} is not closed", form.skipped_reasons
+        )
         form.group_by_partner = True
         self.assertEqual(form.invoice_count, 2)
-        self.assertFalse(self.env["account.move"].search([("partner_id", "=", self.rossi.id)]))
+        self.assertFalse(
+            self.env["account.move"].search([("partner_id", "=", self.rossi.id)])
+        )
 
     def test_three_tickets_two_customers_grouped(self):
         """The documented case: three closed tickets of two customers, grouped."""
@@ -79,7 +85,9 @@ class TestWizard(HelpdeskInvoicingCommon):
         Ticket = self.env["helpdesk.ticket"]
 
         def list_buttons(user):
-            arch = Ticket.with_user(user).get_views([(False, "list")])["views"]["list"]["arch"]
+            arch = Ticket.with_user(user).get_views([(False, "list")])["views"]["list"][
+                "arch"
+            ]
             return etree.fromstring(arch).xpath(
                 "//header/button[@string='Generate Invoice Proposals']"
             )

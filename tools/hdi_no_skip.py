@@ -18,7 +18,11 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if not report.skipped or hasattr(report, "wasxfail"):
         return
-    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    reason = (
+        report.longrepr[2]
+        if isinstance(report.longrepr, tuple)
+        else str(report.longrepr)
+    )
     if reason.removeprefix("Skipped: ").startswith(ALLOWED_PREFIX):
         return
     report.outcome = "failed"

@@ -7,7 +7,7 @@ cd "$HDI_REPO"
 status=0
 mapfile -t py < <(git ls-files --cached --others --exclude-standard '*.py')
 mapfile -t xml < <(git ls-files --cached --others --exclude-standard '*.xml')
-echo "ruff check";  "$HDI_VENV/bin/ruff" check "${py[@]}" || status=1
+echo "ruff check";  "$HDI_VENV/bin/ruff" check --no-fix --output-format=concise "${py[@]}" || status=1
 echo "ruff format"; "$HDI_VENV/bin/ruff" format --check "${py[@]}" || status=1
 echo "pylint-odoo"
 # Run from the addons link so that the add-on is seen under its technical name.

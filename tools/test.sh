@@ -7,7 +7,8 @@ hdi_setup
 db="${HDI_TEST_DB:-hdi_test_$HDI_CHECKOUT_ID}"
 conf="$HDI_WORK/odoo-test.conf"
 hdi_config "$conf" 8169
-log="$HDI_WORK/pytest.log"
+log="$HDI_WORK/pytest-$db.log"
+
 
 hdi_log "Fresh test database '$db' with $HDI_MODULE installed, without demo data"
 dropdb --if-exists "$db"
@@ -18,16 +19,15 @@ hdi_log "Tests (pytest-odoo, with the HTTP server for browser tests)"
 status=0
 # Collected through the link, so that pytest-odoo imports them as
 # odoo.addons.helpdesk_mgmt_invoicing.tests whatever the checkout is called.
-(cd "$HDI_WORK/addons" && "$HDI_VENV/bin/python" -m pytest \
+(cd "$HDI_WORK/addons" && PYTHONPATH="$HDI_REPO/tools" "$HDI_VENV/bin/python" -m pytest \
     -p no:cacheprovider -p hdi_no_skip \
-    --odoo-config="$conf" --odoo-database="$db" --odoo-http --odoo-log-level=warn \
-    -o addopts="" -rfEs "$@" "$HDI_MODULE/tests") 2>&1 | tee "$log" || status=1
-[ "${PIPESTATUS[0]}" = 0 ] || status=1
+    --odoo-config="$conf" --odoo-database="$db" --odoo-http --odoo-log-level=warn --odoo-extra=test-enable \
+    -o addopts="" -p no:warnings -rfEs "$@" "$HDI_MODULE/tests") 2>&1 | tee "$log" || status=1
 
 hdi_log "Linters"
 "$HDI_REPO/tools/lint.sh" || status=1
 
-summary="$(grep -E '^=+ .*(passed|failed|error|skipped|no tests ran).* =+$' "$log" | tail -n 1 || true)"
+summary="$(grep -E '(passed|failed|errors?|skipped|no tests ran).* in [0-9.]+s' "$log" | tail -n 1 || true)"
 echo
 echo "${summary:-pytest printed no summary line}"
 exit $status

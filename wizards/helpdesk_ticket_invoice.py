@@ -46,7 +46,9 @@ class HelpdeskTicketInvoice(models.TransientModel):
         """The selected tickets; with none selected, every ticket ready to invoice
         in the companies the user is working in (the month-end run)."""
         context = self.env.context
-        if context.get("active_model") == "helpdesk.ticket" and context.get("active_ids"):
+        if context.get("active_model") == "helpdesk.ticket" and context.get(
+            "active_ids"
+        ):
             return self.env["helpdesk.ticket"].browse(context["active_ids"])
         Ticket = self.env["helpdesk.ticket"]
         return Ticket.search(
@@ -58,8 +60,7 @@ class HelpdeskTicketInvoice(models.TransientModel):
     def _compute_preview(self):
         for wizard in self:
             tickets = wizard.ticket_ids._origin
-            issues = tickets._get_invoicing_issues()
-            invoiceable = tickets.filtered(lambda ticket: ticket not in issues)
+            invoiceable, issues = tickets._split_invoiceable()
             keys = {
                 ticket._get_invoice_grouping_key(wizard.group_by_partner)
                 for ticket in invoiceable
