@@ -20,6 +20,17 @@ class AccountMove(models.Model):
             move.helpdesk_ticket_ids = tickets
             move.helpdesk_ticket_count = len(tickets)
 
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("state") == "cancel":
+            self._release_helpdesk_work_lines("cancelled")
+        return res
+
+    def unlink(self):
+        # Before the lines go: deleting them would tell "lines removed".
+        self._release_helpdesk_work_lines("deleted")
+        return super().unlink()
+
     def action_view_helpdesk_tickets(self):
         """Open the helpdesk tickets these invoices bill."""
         tickets = self.helpdesk_ticket_ids
@@ -46,3 +57,11 @@ class AccountMove(models.Model):
             action["domain"] = [("id", "in", self.ids)]
         action["context"] = {"default_move_type": "out_invoice"}
         return action
+
+    def _release_helpdesk_work_lines(self, event):
+        """Release the work lines these invoices billed (see the work line's
+        ``_release_from_invoices``): deleted, cancelled or fully reversed."""
+        # sudo: reads which work lines the invoices bill, whatever the user's
+        # helpdesk rights; the release itself says why it is safe.
+        work_lines = self.sudo().line_ids.helpdesk_work_line_ids
+        work_lines._release_from_invoices(event)

@@ -271,26 +271,31 @@ class HelpdeskTicket(models.Model):
         """Lock these tickets' rows until the transaction ends.
 
         A second user invoicing one of them at the same moment gets a clear
-        error instead of a second invoice for the same work.
+        error naming the tickets, instead of a second invoice for the same
+        work or a wait. Technicians may still add work lines meanwhile: the
+        lock does not block the keys their lines refer to.
         """
         if not self:
             return
         try:
             with self.env.cr.savepoint(flush=False):
+                # SKIP LOCKED: the rows another transaction holds are left out,
+                # which tells which tickets are busy, in one query.
                 self.env.cr.execute(
                     SQL(
                         "SELECT id FROM helpdesk_ticket WHERE id IN %s "
-                        "FOR NO KEY UPDATE NOWAIT",
+                        "FOR NO KEY UPDATE SKIP LOCKED",
                         tuple(self.ids),
-                    )
+                    ),
+                    log_exceptions=False,
                 )
-        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
-            raise UserError(
-                self.env._(
-                    "Some of these tickets are already being invoiced by someone "
-                    "else: try again in a moment."
-                )
-            ) from exc
+                locked_ids = {row[0] for row in self.env.cr.fetchall()}
+        except pg_errors.SerializationFailure as exc:
+            # Changed and committed by someone else since this transaction began.
+            raise UserError(self._get_changed_meanwhile_message()) from exc
+        busy = self.filtered(lambda ticket: ticket.id not in locked_ids)
+        if busy:
+            raise UserError(busy._get_being_invoiced_message())
         # Re-read what a concurrent transaction may have changed before the lock.
         self.invalidate_recordset()
         self.work_line_ids.invalidate_recordset()
@@ -338,6 +343,110 @@ class HelpdeskTicket(models.Model):
         tickets.write({"billing_state": "invoiced"})
         tickets._log_invoices(invoices)
         return invoices
+
+    def _get_being_invoiced_message(self):
+        """Error for these tickets, locked by another user's invoicing."""
+        return self.env._(
+            "%(tickets)s: someone else is invoicing these tickets right now. "
+            "Wait a moment, reload the list and try again.",
+            tickets=", ".join(self.mapped("display_name")),
+        )
+
+    def _get_changed_meanwhile_message(self):
+        """Error when tickets were changed by someone else during the request."""
+        return self.env._(
+            "Some of the selected tickets were changed by someone else in the "
+            "meantime (invoiced, perhaps): reload the list and try again."
+        )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced_work(self):
+        # The database deletes work lines with their ticket, past their own lock.
+        billed = self.work_line_ids.filtered("invoice_line_id")[:1]
+        if billed:
+            raise UserError(billed.ticket_id._get_unlink_invoiced_message(billed))
+
+    def _get_unlink_invoiced_message(self, billed_line):
+        """Why this ticket cannot be deleted while its work is on an invoice."""
+        self.ensure_one()
+        return self.env._(
+            "%(ticket)s cannot be deleted: its work is billed on invoice "
+            "%(invoice)s. Cancel the invoice or reverse it with a credit note "
+            "first, or archive the ticket's stage instead.",
+            ticket=self.display_name,
+            # sudo: only the name of the invoice is shown.
+            invoice=billed_line.invoice_id.sudo().display_name,
+        )
+
+    def _reopen_after_release(self, labels, event):
+        """Tell these tickets that work lines of theirs left an invoice.
+
+        The invoiced tickets with no work line left on any invoice go back to
+        To Invoice; each ticket's chatter says what happened. One query for
+        the work lines still billed, one write, one batch of notes.
+
+        :param dict labels: ``{ticket: invoice names or links (Markup)}``
+        :param str event: ``deleted``, ``cancelled``, ``reversed`` or
+            ``line_removed``
+        """
+        still_billed = self.env["helpdesk.ticket.work.line"]._read_group(
+            [("ticket_id", "in", self.ids), ("invoice_line_id", "!=", False)],
+            groupby=["ticket_id"],
+        )
+        still_billed_ids = {ticket.id for (ticket,) in still_billed}
+        to_reopen = self.filtered(
+            lambda ticket: ticket.billing_state == "invoiced"
+            and ticket.id not in still_billed_ids
+        )
+        # The note below says it: no separate tracking message per ticket.
+        to_reopen.with_context(mail_notrack=True).write({"billing_state": "to_invoice"})
+        self._message_log_batch(
+            bodies={
+                ticket.id: ticket._get_release_message(
+                    labels[ticket], event, ticket in to_reopen
+                )
+                for ticket in self
+            }
+        )
+
+    def _get_release_message(self, invoices, event, reopened):
+        """The chatter note of a ticket whose work lines left ``invoices``."""
+        self.ensure_one()
+        if event == "deleted":
+            what = self.env._(
+                "Invoice %(invoices)s was deleted: its work lines on this ticket "
+                "are no longer invoiced.",
+                invoices=invoices,
+            )
+        elif event == "cancelled":
+            what = self.env._(
+                "Invoice %(invoices)s was cancelled: its work lines on this "
+                "ticket are no longer invoiced.",
+                invoices=invoices,
+            )
+        elif event == "reversed":
+            what = self.env._(
+                "Invoice %(invoices)s was fully reversed by a credit note: its "
+                "work lines on this ticket are no longer invoiced.",
+                invoices=invoices,
+            )
+        else:
+            what = self.env._(
+                "Lines were removed from invoice %(invoices)s: the work lines "
+                "they billed on this ticket are no longer invoiced.",
+                invoices=invoices,
+            )
+        if reopened:
+            then = self.env._("The ticket is To Invoice again.")
+        elif self.billing_state == "invoiced":
+            then = self.env._(
+                "The ticket stays Invoiced: other work lines of it are still "
+                "on an invoice. Set its Billing State to To Invoice to bill the "
+                "released ones again."
+            )
+        else:
+            then = ""
+        return Markup(" ").join(part for part in (what, then) if part)
 
     def _log_invoices(self, invoices):
         """Link tickets and invoices in both chatters, one batch each."""

@@ -1,6 +1,9 @@
 # Copyright 2026 helpdesk_mgmt_invoicing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from markupsafe import Markup, escape
+
 from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
 
@@ -106,6 +109,23 @@ class HelpdeskTicketWorkLine(models.Model):
         for line in self:
             line.price_subtotal = line.quantity * line.price_unit
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("invoice_line_id") for vals in vals_list):
+            self._check_invoice_link_access()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "invoice_line_id" in vals:
+            self._check_invoice_link_access()
+        if self._get_invoiced_locked_fields().intersection(vals):
+            self._check_not_invoiced()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced(self):
+        self._check_not_invoiced(deleting=True)
+
     def _get_invoice_line_label(self, lang):
         """Label of the invoice line made from this single work line."""
         self.ensure_one()
@@ -166,3 +186,97 @@ class HelpdeskTicketWorkLine(models.Model):
             return [line._prepare_invoice_line(lang) for line in self]
         groups = self.grouped(lambda line: line._get_invoice_line_merge_key())
         return [lines._prepare_merged_invoice_line(lang) for lines in groups.values()]
+
+    # ------------------------------------------------------------------
+    # Locks and release
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_invoiced_locked_fields(self):
+        """Fields that no longer change once the work line is on an invoice.
+
+        What the customer is billed for: the service, the day, the hours and
+        the price. The description and the technician stay editable.
+        """
+        return {
+            "ticket_id",
+            "date",
+            "product_id",
+            "time_start",
+            "time_end",
+            "hours_worked",
+            "quantity",
+            "price_unit",
+        }
+
+    def _check_invoice_link_access(self):
+        """Only invoicing does link work lines to invoice lines, or release them."""
+        if self.env.su or self.env.user.has_group("account.group_account_invoice"):
+            return
+        raise AccessError(
+            self.env._(
+                "Only invoicing users can put work lines on an invoice or take "
+                "them off: ask the billing clerk."
+            )
+        )
+
+    def _check_not_invoiced(self, deleting=False):
+        """Raise when one of these work lines is billed on an invoice."""
+        billed = self.filtered("invoice_line_id")[:1]
+        if billed:
+            raise UserError(billed._get_invoiced_lock_message(deleting))
+
+    def _get_invoiced_lock_message(self, deleting):
+        """Why this billed work line cannot be changed or deleted, and what to do."""
+        self.ensure_one()
+        values = {
+            "ticket": self.ticket_id.display_name,
+            "date": format_date(self.env, self.date),
+            # sudo: only the invoice's name is shown, to a user who may not
+            # read invoices but must know which one holds the work line.
+            "invoice": self.invoice_id.sudo().display_name,
+        }
+        if deleting:
+            return self.env._(
+                "%(ticket)s: the work line of %(date)s is billed on invoice "
+                "%(invoice)s and cannot be deleted. Remove its line from the draft "
+                "invoice, or cancel the invoice or reverse it with a credit note, "
+                "first.",
+                **values,
+            )
+        return self.env._(
+            "%(ticket)s: the work line of %(date)s is billed on invoice "
+            "%(invoice)s: its service, date, hours and price can no longer "
+            "change. Remove its line from the draft invoice, or cancel the "
+            "invoice or reverse it with a credit note, first.",
+            **values,
+        )
+
+    def _release_from_invoices(self, event):
+        """Take these work lines off the invoices that no longer bill them.
+
+        Their tickets go back to To Invoice when no work line of theirs is left
+        on an invoice, and each ticket's chatter says what happened: one batch
+        for all the tickets.
+
+        :param str event: what happened to the invoices: ``deleted``,
+            ``cancelled``, ``reversed`` or ``line_removed``
+        """
+        # sudo: the user was allowed to delete, cancel or reverse the invoice
+        # (or remove its line); releasing its work lines and reopening their
+        # tickets is the consequence, whatever the user's helpdesk rights.
+        lines = self.sudo().filtered("invoice_line_id")
+        if not lines:
+            return
+        labels = {}
+        for ticket, ticket_lines in lines.grouped("ticket_id").items():
+            invoices = ticket_lines.invoice_id
+            if event == "deleted":
+                # A deleted invoice has no page to link to: its name is kept.
+                labels[ticket] = escape(", ".join(invoices.mapped("display_name")))
+            else:
+                labels[ticket] = Markup(", ").join(
+                    invoice._get_html_link() for invoice in invoices
+                )
+        lines.write({"invoice_line_id": False})
+        lines.ticket_id._reopen_after_release(labels, event)

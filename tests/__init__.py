@@ -1,3 +1,5 @@
 from . import test_invoicing
 from . import test_eligibility
 from . import test_wizard
+from . import test_lifecycle
+from . import test_locks

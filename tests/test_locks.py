@@ -1,0 +1,160 @@
+# Copyright 2026 helpdesk_mgmt_invoicing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Invoiced work is locked: what the customer is billed for no longer changes.
+
+Once a work line is on an invoice, its service, date, hours and price are
+fixed, and neither the line nor its ticket can be deleted. The description
+and the technician stay editable. To change billed work, take it off the
+invoice first: remove its line from the draft invoice, cancel the invoice or
+reverse it with a credit note.
+"""
+
+from datetime import date
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, new_test_user, tagged
+
+from .common import HelpdeskInvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestLocks(HelpdeskInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.technician = new_test_user(
+            cls.env,
+            login="hdi-lock-technician",
+            groups="helpdesk_mgmt.group_helpdesk_user",
+        )
+        cls.ticket = cls._create_ticket(cls.rossi_mario, cls._standard_lines())
+        cls.invoice = cls.ticket.with_user(cls.clerk)._create_invoices()
+        cls.billed = cls.ticket.work_line_ids.sorted("date")[0]
+
+    def _lock_message(self, verb_part):
+        return (
+            f"{self.ticket.display_name}: the work line of 03/02/2026 is billed "
+            f"on invoice {self.invoice.display_name}{verb_part}"
+        )
+
+    def test_billed_work_cannot_change(self):
+        """Service, date, hours, times, price and ticket are all refused."""
+        other_ticket = self._create_ticket(self.bianchi_luca, [])
+        changes = {
+            "product_id": self.onsite.id,
+            "date": date(2026, 3, 10),
+            "quantity": 5.0,
+            "hours_worked": 5.0,
+            "time_start": 8.0,
+            "time_end": 18.0,
+            "price_unit": 10.0,
+            "ticket_id": other_ticket.id,
+        }
+        line = self.billed.with_user(self.technician)
+        for field_name, value in changes.items():
+            with (
+                self.subTest(field=field_name),
+                self.assertRaises(UserError) as error,
+            ):
+                line.write({field_name: value})
+            self.assertEqual(
+                str(error.exception),
+                self._lock_message(
+                    ": its service, date, hours and price can no longer change. "
+                    "Remove its line from the draft invoice, or cancel the invoice "
+                    "or reverse it with a credit note, first."
+                ),
+            )
+        self.assertEqual(self.billed.quantity, 2.0)
+        self.assertEqual(self.billed.product_id, self.support)
+        self.assertEqual(self.billed.ticket_id, self.ticket)
+
+    def test_billed_work_refused_from_the_ticket_form(self):
+        """The end time stays editable in the form, and saving is refused."""
+        form = Form(self.ticket.with_user(self.technician))
+        with form.work_line_ids.edit(0) as line:
+            line.time_end = 18.0
+        with self.assertRaises(UserError) as error:
+            form.save()
+        self.assertIn(self._lock_message(":"), str(error.exception))
+
+    def test_billed_work_cannot_be_deleted(self):
+        with self.assertRaises(UserError) as error:
+            self.billed.with_user(self.technician).unlink()
+        self.assertEqual(
+            str(error.exception),
+            self._lock_message(
+                " and cannot be deleted. Remove its line from the draft invoice, "
+                "or cancel the invoice or reverse it with a credit note, first."
+            ),
+        )
+        with self.assertRaises(UserError):
+            self.ticket.with_user(self.technician).write(
+                {"work_line_ids": [Command.delete(self.billed.id)]}
+            )
+        self.assertTrue(self.billed.exists())
+
+    def test_ticket_with_billed_work_cannot_be_deleted(self):
+        manager = new_test_user(
+            self.env,
+            login="hdi-lock-manager",
+            groups="helpdesk_mgmt.group_helpdesk_manager",
+        )
+        with self.assertRaises(UserError) as error:
+            self.ticket.with_user(manager).unlink()
+        self.assertEqual(
+            str(error.exception),
+            f"{self.ticket.display_name} cannot be deleted: its work is billed on "
+            f"invoice {self.invoice.display_name}. Cancel the invoice or reverse "
+            "it with a credit note first, or archive the ticket's stage instead.",
+        )
+        self.assertTrue(self.billed.exists())
+
+    def test_description_and_technician_stay_editable(self):
+        line = self.billed.with_user(self.technician)
+        line.write({"name": "Printer driver reinstalled", "user_id": self.clerk.id})
+        self.assertEqual(self.billed.name, "Printer driver reinstalled")
+        self.assertEqual(self.billed.user_id, self.clerk)
+        self.assertEqual(self.billed.invoice_id, self.invoice)
+
+    def test_work_not_yet_billed_is_free(self):
+        """Work logged after the invoice can change and be deleted as usual."""
+        new_line = (
+            self.env["helpdesk.ticket.work.line"]
+            .with_user(self.technician)
+            .create(
+                {
+                    "ticket_id": self.ticket.id,
+                    "date": date(2026, 3, 20),
+                    "product_id": self.support.id,
+                    "quantity": 1.0,
+                }
+            )
+        )
+        new_line.write({"quantity": 2.5, "date": date(2026, 3, 21)})
+        self.assertEqual(new_line.quantity, 2.5)
+        new_line.unlink()
+        self.assertFalse(new_line.exists())
+
+    def test_released_work_is_free_again(self):
+        """Once its invoice is deleted, the work line can be corrected."""
+        self.invoice.with_user(self.clerk).unlink()
+        self.billed.with_user(self.technician).write({"quantity": 1.75})
+        self.assertEqual(self.billed.quantity, 1.75)
+
+    def test_only_invoicing_puts_work_on_invoices(self):
+        """A technician cannot unlock a line by taking it off its invoice."""
+        with self.assertRaises(AccessError):
+            self.billed.with_user(self.technician).write({"invoice_line_id": False})
+        self.assertEqual(self.billed.invoice_id, self.invoice)
+        with self.assertRaises(AccessError):
+            self.env["helpdesk.ticket.work.line"].with_user(self.technician).create(
+                {
+                    "ticket_id": self.ticket.id,
+                    "date": date(2026, 3, 20),
+                    "product_id": self.support.id,
+                    "quantity": 1.0,
+                    "invoice_line_id": self.billed.invoice_line_id.id,
+                }
+            )
