@@ -20,6 +20,15 @@
         "views/helpdesk_ticket_views.xml",
         "views/account_move_views.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/res_partner_demo.xml",
+        "demo/product_product_demo.xml",
+        "demo/helpdesk_ticket_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "helpdesk_mgmt_invoicing/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

@@ -1,0 +1,77 @@
+/* Copyright 2026 helpdesk_mgmt_invoicing contributors
+ * License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl). */
+
+/*
+ * The billing clerk's path, as the user documentation tells it: in the ticket
+ * list, select closed tickets of two customers, click "Generate Invoice
+ * Proposals", tick "Group tickets by customer", confirm, and land on the two
+ * draft invoices. Run by tests/test_tour.py, which creates the tickets.
+ */
+
+import {registry} from "@web/core/registry";
+
+function selectTicket(name) {
+    const row = `.o_list_view .o_data_row:has(.o_data_cell[name=name]:contains("${name}"))`;
+    return [
+        {
+            content: `Select the ticket "${name}"`,
+            trigger: `${row} .o_list_record_selector input[type=checkbox]`,
+            run: "click",
+        },
+        {
+            trigger: `${row} .o_list_record_selector input[type=checkbox]:checked`,
+        },
+    ];
+}
+
+registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_tour", {
+    steps: () => [
+        {
+            content: "The ticket list is open, with the tickets of the test",
+            trigger: ".o_list_view .o_data_row:contains('Tour: still open')",
+        },
+        ...selectTicket("Tour: printer offline"),
+        ...selectTicket("Tour: new workstation"),
+        ...selectTicket("Tour: VPN drops"),
+        {
+            content: "Click Generate Invoice Proposals, next to New",
+            trigger: ".o_control_panel button:contains('Generate Invoice Proposals')",
+            run: "click",
+        },
+        {
+            content: "The pop-up proposes three tickets of two customers",
+            trigger:
+                ".modal .o_field_widget[name=invoiceable_ticket_count]:contains('3')",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=customer_count]:contains('2')",
+        },
+        {
+            content: "Tick Group tickets by customer",
+            trigger: ".modal .o_field_widget[name=group_by_partner] input",
+            run: "click",
+        },
+        {
+            content: "Two invoice proposals now, one per customer",
+            trigger: ".modal .o_field_widget[name=invoice_count]:contains('2')",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal-footer button[name=action_create_invoices]",
+            run: "click",
+        },
+        {
+            content: "The two draft invoices are shown",
+            trigger:
+                ".o_list_view .o_data_row:contains('Rossi Impianti S.r.l.'):contains('Draft')",
+        },
+        {
+            trigger:
+                ".o_list_view .o_data_row:contains('Bianchi Servizi S.p.A.'):contains('Draft')",
+        },
+        {
+            content: "and only them",
+            trigger: ".o_list_view:not(:has(.o_data_row:eq(2)))",
+        },
+    ],
+});

@@ -1,0 +1,120 @@
+# Copyright 2026 helpdesk_mgmt_invoicing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""In Italian: the add-on's own words, and invoices written in the customer's
+language with Italian dates (dd/mm/yyyy)."""
+
+from datetime import date
+
+from lxml import etree
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import HelpdeskInvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestItalian(HelpdeskInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # What an administrator does in Settings > Languages: activate Italian,
+        # then load the add-on's translations (i18n/it.po).
+        cls.env["res.lang"]._activate_lang("it_IT")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["helpdesk_mgmt_invoicing"], ["it_IT"], overwrite=True
+        )
+        # An Italian customer: the company, its contacts and its invoice address.
+        (cls.rossi | cls.rossi.child_ids).lang = "it_IT"
+        cls.ticket = cls._create_ticket(cls.rossi_mario, cls._standard_lines())
+
+    def test_grouped_work_lines_are_described_in_italian(self):
+        """Group work lines, for an Italian customer: "Lavori eseguiti dal ... al ..."
+        with the first and last dates of the work in the Italian format."""
+        invoice = self._invoice(self.ticket, group_work_lines=True)
+
+        lines = self._product_lines(invoice).sorted("sequence")
+        self.assertEqual(
+            lines.mapped("name"),
+            [
+                "Hourly Support\nLavori eseguiti dal 02/03/2026 al 05/03/2026",
+                "On-site Intervention\nLavori eseguiti il 04/03/2026",
+            ],
+        )
+        self.assertEqual(lines.mapped("quantity"), [3.5, 3.0])
+
+    def test_single_work_lines_carry_italian_dates(self):
+        """Without grouping, each line starts with its date, Italian style."""
+        invoice = self._invoice(self.ticket)
+        self.assertEqual(
+            self._product_lines(invoice).sorted("sequence").mapped("name"),
+            [
+                "02/03/2026 - Work on 2026-03-02",
+                "04/03/2026 - Work on 2026-03-04",
+                "05/03/2026 - Work on 2026-03-05",
+            ],
+        )
+
+    def test_english_customer_keeps_english_labels(self):
+        """The language is the customer's, not the clerk's nor the company's."""
+        (self.bianchi | self.bianchi_luca).lang = "en_US"
+        ticket = self._create_ticket(
+            self.bianchi_luca,
+            [
+                (date(2026, 3, 2), self.support, 1.0),
+                (date(2026, 3, 6), self.support, 1.0),
+            ],
+        )
+        invoice = self._as_italian_clerk(ticket)._create_invoices(group_work_lines=True)
+        self.assertEqual(
+            self._product_lines(invoice).name,
+            "Hourly Support\nWork performed from 03/02/2026 to 03/06/2026",
+        )
+
+    def _as_italian_clerk(self, records):
+        """Records as an Italian clerk's web client reads them: the session's
+        context carries the user's language."""
+        self.clerk.lang = "it_IT"
+        return records.with_user(self.clerk).with_context(lang="it_IT")
+
+    def test_screens_speak_italian(self):
+        """An Italian billing clerk sees the documented Italian terms."""
+        Ticket = self._as_italian_clerk(self.env["helpdesk.ticket"])
+        fields = Ticket.fields_get(["billing_state", "work_line_ids"])
+        self.assertEqual(fields["billing_state"]["string"], "Stato Fatturazione")
+        self.assertEqual(
+            dict(fields["billing_state"]["selection"]),
+            {
+                "no": "Non Fatturabile",
+                "to_invoice": "Da Fatturare",
+                "invoiced": "Fatturato",
+            },
+        )
+        self.assertEqual(fields["work_line_ids"]["string"], "Lavori")
+
+        wizard_fields = self._as_italian_clerk(
+            self.env["helpdesk.ticket.invoice"]
+        ).fields_get(["group_by_partner", "group_work_lines"])
+        self.assertEqual(
+            wizard_fields["group_by_partner"]["string"], "Raggruppa ticket per cliente"
+        )
+        self.assertEqual(
+            wizard_fields["group_work_lines"]["string"], "Raggruppa lavori"
+        )
+
+        arch = Ticket.get_views([(False, "list")])["views"]["list"]["arch"]
+        self.assertTrue(
+            etree.fromstring(arch).xpath(
+                "//header/button[@string='Genera Proposte Fattura']"
+            )
+        )
+
+    def test_errors_in_the_clerks_language(self):
+        """Messages follow the language of the user who reads them."""
+        self.ticket.billing_state = "no"
+        with self.assertRaises(UserError) as error:
+            self._as_italian_clerk(self.ticket)._create_invoices()
+        self.assertIn(
+            f"{self.ticket.display_name} è segnato come Non Fatturabile",
+            str(error.exception),
+        )
