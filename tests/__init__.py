@@ -6,3 +6,6 @@ from . import test_locks
 from . import test_i18n
 from . import test_tour
 from . import test_wheel
+from . import test_access
+from . import test_multicompany
+from . import test_concurrency
