@@ -14,25 +14,55 @@ class ProductProduct(models.Model):
         :return: ``{product: reason}`` for the products that cannot be billed
         """
         issues = {}
+        company = self.env.company
         for product in self.with_context(active_test=False):
-            name = product.display_name
-            if not product.active:
-                issues[product] = self.env._(
-                    "the service %(product)s is archived: restore it or choose "
-                    "another service.",
-                    product=name,
-                )
-            elif product.type != "service" or not product.sale_ok:
-                issues[product] = self.env._(
-                    "%(product)s is not a service that can be sold: tick "
-                    "'Sales' on a service product, or choose another one.",
-                    product=name,
-                )
-            elif not product._get_product_accounts()["income"]:
-                issues[product] = self.env._(
-                    "the service %(product)s has no income account in company "
-                    "%(company)s: set one on the product or its category.",
-                    product=name,
-                    company=self.env.company.display_name,
-                )
+            reason = product._get_helpdesk_invoicing_issue(company)
+            if reason:
+                issues[product] = reason
         return issues
+
+    def _get_helpdesk_invoicing_issue(self, company):
+        """The reason this one service cannot be billed in ``company``, or
+        ``False``."""
+        self.ensure_one()
+        product = self.display_name
+        if not self.active:
+            return self.env._(
+                "the service %(product)s is archived: restore it or choose "
+                "another service.",
+                product=product,
+            )
+        if self.type != "service" or not self.sale_ok:
+            return self.env._(
+                "%(product)s is not a service that can be sold: tick "
+                "'Sales' on a service product, or choose another one.",
+                product=product,
+            )
+        if self.company_id and self.company_id not in company.parent_ids:
+            # Restricted to another company after the work was logged.
+            return self.env._(
+                "the service %(product)s belongs to company %(product_company)s "
+                "only: share it with company %(company)s, or choose another "
+                "service.",
+                product=product,
+                product_company=self.company_id.display_name,
+                company=company.display_name,
+            )
+        income = self._get_product_accounts()["income"]
+        if not income:
+            return self.env._(
+                "the service %(product)s has no income account in company "
+                "%(company)s: set one on the product or its category.",
+                product=product,
+                company=company.display_name,
+            )
+        if income.deprecated:
+            return self.env._(
+                "the income account %(account)s of the service %(product)s is "
+                "deprecated: set an active income account on the product or its "
+                "category in company %(company)s.",
+                account=income.display_name,
+                product=product,
+                company=company.display_name,
+            )
+        return False

@@ -92,6 +92,38 @@ class TestMultiCompany(HelpdeskInvoicingCommon):
             str(error.exception),
         )
 
+    def test_deprecated_income_account_in_one_company(self):
+        account = self.support.with_company(self.company_2)._get_product_accounts()[
+            "income"
+        ]
+        account.deprecated = True
+        invoices = self._invoice(self.ticket_1 + self.ticket_2)
+        self.assertEqual(invoices.helpdesk_ticket_ids, self.ticket_1)
+        with self.assertRaises(UserError) as error:
+            self._invoice(self.ticket_2)
+        self.assertIn(
+            f"{self.ticket_2.display_name}: the work line of 03/06/2026: the "
+            f"income account {account.display_name} of the service Hourly Support "
+            "is deprecated: set an active income account on the product or its "
+            "category in company Filiale Nord S.r.l.",
+            str(error.exception),
+        )
+
+    def test_service_restricted_to_the_other_company(self):
+        """A shared service later restricted to the first company: the second
+        company's tickets that use it are stopped, the others are invoiced."""
+        self.support.company_id = self.company
+        invoices = self._invoice(self.ticket_1 + self.ticket_2)
+        self.assertEqual(invoices.helpdesk_ticket_ids, self.ticket_1)
+        with self.assertRaises(UserError) as error:
+            self._invoice(self.ticket_2)
+        self.assertIn(
+            f"{self.ticket_2.display_name}: the work line of 03/06/2026: the "
+            f"service Hourly Support belongs to company {self.company.name} only: "
+            "share it with company Filiale Nord S.r.l., or choose another service.",
+            str(error.exception),
+        )
+
     def test_clerk_of_one_company(self):
         """A clerk who works for the first company only neither sees nor
         invoices the second company's tickets."""
