@@ -37,6 +37,16 @@ class TestMultiCompany(HelpdeskInvoicingCommon):
             company_id=cls.company_2.id,
         )
 
+    def _assert_second_company_stopped(self, reason):
+        """Of both tickets, the first company's is invoiced; the second
+        company's stays To Invoice, and invoiced alone it gives ``reason``."""
+        invoices = self._invoice(self.ticket_1 + self.ticket_2)
+        self.assertEqual(invoices.helpdesk_ticket_ids, self.ticket_1)
+        self.assertEqual(self.ticket_2.billing_state, "to_invoice")
+        with self.assertRaises(UserError) as error:
+            self._invoice(self.ticket_2)
+        self.assertIn(f"{self.ticket_2.display_name}: {reason}", str(error.exception))
+
     def test_one_invoice_per_company(self):
         """Grouped by customer, the same customer still gets one invoice per
         company, each with its company's journal, accounts and taxes."""
@@ -64,15 +74,9 @@ class TestMultiCompany(HelpdeskInvoicingCommon):
             [("company_id", "=", self.company_2.id), ("type", "=", "sale")]
         )
         journals.action_archive()
-        invoices = self._invoice(self.ticket_1 + self.ticket_2)
-        self.assertEqual(invoices.helpdesk_ticket_ids, self.ticket_1)
-        self.assertEqual(self.ticket_2.billing_state, "to_invoice")
-        with self.assertRaises(UserError) as error:
-            self._invoice(self.ticket_2)
-        self.assertIn(
-            f"{self.ticket_2.display_name}: company Filiale Nord S.r.l. has no "
-            "sales journal: create one in Invoicing > Configuration > Journals.",
-            str(error.exception),
+        self._assert_second_company_stopped(
+            "company Filiale Nord S.r.l. has no sales journal: create one in "
+            "Invoicing > Configuration > Journals."
         )
 
     def test_service_without_income_account_in_one_company(self):
@@ -81,15 +85,10 @@ class TestMultiCompany(HelpdeskInvoicingCommon):
         support_2.property_account_income_id = False
         support_2.categ_id.property_account_income_categ_id = False
         self.assertFalse(support_2._get_product_accounts()["income"])
-        invoices = self._invoice(self.ticket_1 + self.ticket_2)
-        self.assertEqual(invoices.helpdesk_ticket_ids, self.ticket_1)
-        with self.assertRaises(UserError) as error:
-            self._invoice(self.ticket_2)
-        self.assertIn(
-            f"{self.ticket_2.display_name}: the work line of 03/06/2026: the "
-            "service Hourly Support has no income account in company Filiale Nord "
-            "S.r.l.: set one on the product or its category.",
-            str(error.exception),
+        self._assert_second_company_stopped(
+            "the work line of 03/06/2026: the service Hourly Support has no "
+            "income account in company Filiale Nord S.r.l.: set one on the "
+            "product or its category."
         )
 
     def test_deprecated_income_account_in_one_company(self):
@@ -97,31 +96,21 @@ class TestMultiCompany(HelpdeskInvoicingCommon):
             "income"
         ]
         account.deprecated = True
-        invoices = self._invoice(self.ticket_1 + self.ticket_2)
-        self.assertEqual(invoices.helpdesk_ticket_ids, self.ticket_1)
-        with self.assertRaises(UserError) as error:
-            self._invoice(self.ticket_2)
-        self.assertIn(
-            f"{self.ticket_2.display_name}: the work line of 03/06/2026: the "
-            f"income account {account.display_name} of the service Hourly Support "
-            "is deprecated: set an active income account on the product or its "
-            "category in company Filiale Nord S.r.l.",
-            str(error.exception),
+        self._assert_second_company_stopped(
+            "the work line of 03/06/2026: the income account "
+            f"{account.display_name} of the service Hourly Support is deprecated: "
+            "set an active income account on the product or its category in "
+            "company Filiale Nord S.r.l."
         )
 
     def test_service_restricted_to_the_other_company(self):
         """A shared service later restricted to the first company: the second
         company's tickets that use it are stopped, the others are invoiced."""
         self.support.company_id = self.company
-        invoices = self._invoice(self.ticket_1 + self.ticket_2)
-        self.assertEqual(invoices.helpdesk_ticket_ids, self.ticket_1)
-        with self.assertRaises(UserError) as error:
-            self._invoice(self.ticket_2)
-        self.assertIn(
-            f"{self.ticket_2.display_name}: the work line of 03/06/2026: the "
-            f"service Hourly Support belongs to company {self.company.name} only: "
-            "share it with company Filiale Nord S.r.l., or choose another service.",
-            str(error.exception),
+        self._assert_second_company_stopped(
+            "the work line of 03/06/2026: the service Hourly Support belongs to "
+            f"company {self.company.name} only: share it with company Filiale "
+            "Nord S.r.l., or choose another service."
         )
 
     def test_clerk_of_one_company(self):
