@@ -94,6 +94,32 @@ hdi_postgres() {
     fi
 }
 
+# hdi_apt PACKAGE COMMAND...: install the Debian package PACKAGE unless one of
+# the COMMANDs is on the PATH already (apt-get update once, first).
+hdi_apt() {
+    local package="$1" cmd
+    shift
+    for cmd in "$@"; do
+        command -v "$cmd" >/dev/null && return 0
+    done
+    if [ "$(id -u)" != 0 ]; then
+        echo "error: none of '$*' is on the PATH: install Debian's package $package (sudo apt-get install $package)." >&2
+        exit 2
+    fi
+    hdi_log "Installing Debian's $package (for: $*)"
+    if [ -z "${HDI_APT_UPDATED:-}" ]; then
+        apt-get update -qq
+        HDI_APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
+}
+
+# Browser tests need Chrome or Chromium, found on the PATH under the names
+# Odoo looks for (odoo/tests/common.py, _find_executable).
+hdi_browser() {
+    hdi_apt chromium google-chrome chromium chromium-browser google-chrome-stable
+}
+
 hdi_link() {
     mkdir -p "$HDI_WORK/addons" "$HDI_WORK/data"
     ln -sfn "$HDI_REPO" "$HDI_WORK/addons/$HDI_MODULE"

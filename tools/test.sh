@@ -4,6 +4,7 @@
 #   HDI_TEST_DB  database name (default: hdi_test_<checkout id>; dropped first)
 source "$(dirname "$0")/common.sh"
 hdi_setup
+hdi_browser
 db="${HDI_TEST_DB:-hdi_test_$HDI_CHECKOUT_ID}"
 conf="$HDI_WORK/odoo-test.conf"
 hdi_config "$conf" 8169
