@@ -1,5 +1,7 @@
 # Copyright 2026 helpdesk_mgmt_invoicing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from markupsafe import Markup
+
 from odoo import api, fields, models
 
 
@@ -65,3 +67,14 @@ class AccountMove(models.Model):
         # helpdesk rights; the release itself says why it is safe.
         work_lines = self.sudo().line_ids.helpdesk_work_line_ids
         work_lines._release_from_invoices(event)
+
+    def _get_helpdesk_release_note(self, tickets):
+        """Note on this cancelled or reversed invoice, whose work lines of
+        ``tickets`` were released."""
+        self.ensure_one()
+        return self.env._(
+            "The work lines it billed on %(tickets)s are released and can be "
+            "invoiced again: this invoice no longer bills them, even if reset to "
+            "draft.",
+            tickets=Markup(", ").join(ticket._get_html_link() for ticket in tickets),
+        )

@@ -278,5 +278,19 @@ class HelpdeskTicketWorkLine(models.Model):
                 labels[ticket] = Markup(", ").join(
                     invoice._get_html_link() for invoice in invoices
                 )
+        # Read before the links go: which invoice billed which tickets.
+        tickets_by_invoice = {
+            invoice: invoice_lines.ticket_id
+            for invoice, invoice_lines in lines.grouped("invoice_id").items()
+        }
         lines.write({"invoice_line_id": False})
         lines.ticket_id._reopen_after_release(labels, event)
+        if event in ("cancelled", "reversed"):
+            # The invoice stays: say on it that it no longer bills the work.
+            invoices = self.env["account.move"].union(*tickets_by_invoice)
+            invoices._message_log_batch(
+                bodies={
+                    invoice.id: invoice._get_helpdesk_release_note(tickets)
+                    for invoice, tickets in tickets_by_invoice.items()
+                }
+            )

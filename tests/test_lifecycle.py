@@ -83,6 +83,12 @@ class TestLifecycle(HelpdeskInvoicingCommon):
             f'data-oe-id="{invoice.id}"', self._release_notes(self.ticket).body
         )
         self.assertFalse(invoice.helpdesk_ticket_ids)
+        # The cancelled invoice says it no longer bills the work.
+        invoice_note = invoice.message_ids.filtered(
+            lambda m: "are released and can be invoiced again" in (m.body or "")
+        )
+        self.assertIn(f'data-oe-id="{self.ticket.id}"', invoice_note.body)
+        self.assertIn("even if reset to draft", invoice_note.body)
 
     def test_cancelling_a_posted_invoice(self):
         invoice = self._invoice(self.ticket)
@@ -105,6 +111,11 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         self.assertEqual(invoice.payment_state, "reversed")
         self._assert_released(self.ticket, "was fully reversed by a credit note")
         self.assertFalse(credit_note.invoice_line_ids.helpdesk_work_line_ids)
+        self.assertTrue(
+            invoice.message_ids.filtered(
+                lambda m: "are released and can be invoiced again" in (m.body or "")
+            )
+        )
 
     def test_reverse_and_create_a_new_draft(self):
         """Reverse and create invoice: the work is free at once."""
