@@ -32,7 +32,7 @@ class AccountMoveLine(models.Model):
         return data
 
     def _reconcile_post_hook(self, data):
-        super()._reconcile_post_hook(data)
+        res = super()._reconcile_post_hook(data)
         # A customer invoice fully matched by its credit note no longer bills
         # anything: whether the credit note came from the reversal wizard or
         # was matched by hand.
@@ -40,3 +40,4 @@ class AccountMoveLine(models.Model):
             lambda move: move.payment_state == "reversed"
         )
         reversed_invoices._release_helpdesk_work_lines("reversed")
+        return res
