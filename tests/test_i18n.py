@@ -5,10 +5,13 @@ language with Italian dates (dd/mm/yyyy)."""
 
 from datetime import date
 
+import polib
 from lxml import etree
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools.misc import file_path
+from odoo.tools.translate import TranslationModuleReader
 
 from .common import HelpdeskInvoicingCommon
 
@@ -118,3 +121,20 @@ class TestItalian(HelpdeskInvoicingCommon):
             f"{self.ticket.display_name} è segnato come Non Fatturabile",
             str(error.exception),
         )
+
+    def test_every_string_of_the_addon_is_translated(self):
+        """i18n/it.po translates every string the add-on shows: field labels and
+        helps, selection values, views, messages in Python. After adding or
+        changing one, run tools/i18n.sh and translate what it lists."""
+        reader = TranslationModuleReader(
+            self.env.cr, modules=["helpdesk_mgmt_invoicing"]
+        )
+        sources = {source for _module, _type, _name, _id, source, *_rest in reader}
+        po = polib.pofile(file_path("helpdesk_mgmt_invoicing/i18n/it.po"))
+        translated = {
+            entry.msgid
+            for entry in po
+            if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags
+        }
+        self.assertIn("Work performed from %(first)s to %(last)s", sources)
+        self.assertEqual(sorted(sources - translated), [], "not in i18n/it.po")

@@ -112,6 +112,11 @@ hdi_apt() {
         HDI_APT_UPDATED=1
     fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
+    for cmd in "$@"; do
+        command -v "$cmd" >/dev/null && return 0
+    done
+    echo "error: Debian's $package is installed but none of '$*' is on the PATH ($PATH)." >&2
+    exit 2
 }
 
 # Browser tests need Chrome or Chromium, found on the PATH under the names

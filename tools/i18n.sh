@@ -38,6 +38,8 @@ for po in "$HDI_REPO"/i18n/*.po; do
     # No fuzzy matching: Odoo ignores fuzzy entries, and a guessed translation
     # of a new string would only hide that it still needs translating.
     msgmerge --quiet --update --backup=none --no-fuzzy-matching "$po" "$pot"
+    # Strings gone from the add-on go from the translation too.
+    msgattrib --no-obsolete -o "$po" "$po"
     msgfmt --check-format -o /dev/null "$po"
     untranslated="$(msgattrib --untranslated --no-obsolete "$po" | grep -c '^msgid ' || true)"
     # msgattrib prints the header entry too, when anything else is printed.
