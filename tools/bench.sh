@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Batch-invoicing benchmark (benchmarks/bench_invoicing.py), in one run on a
+# database of its own: fresh, with this add-on and `sale` installed (sale only
+# there, never in the test database), dropped at the end.
+#   make bench                               N = 100, 500, 2000 (about 15 min)
+#   make bench ARGS="--sizes 100,500"        the quick mode (about 5 min)
+#   make bench ARGS="--profile 'ours:per customer:2000'"   cProfile one run
+# Other arguments go to the script (see --help). Environment:
+#   HDI_BENCH_DB    database name (default: hdi_bench_<checkout id>)
+#   HDI_BENCH_KEEP  1: keep the database, and reuse it (and its data) next time
+source "$(dirname "$0")/common.sh"
+hdi_setup
+db="${HDI_BENCH_DB:-hdi_bench_$HDI_CHECKOUT_ID}"
+case "$db" in
+    hdi_bench*) ;;
+    *) echo "error: HDI_BENCH_DB must start with hdi_bench (it is dropped)." >&2; exit 2 ;;
+esac
+conf="$HDI_WORK/odoo-bench.conf"
+hdi_config "$conf" 8189
+keep="${HDI_BENCH_KEEP:-0}"
+
+exists() { psql -d postgres -tAc "select 1 from pg_database where datname = '$db'" | grep -q 1; }
+drop() { dropdb --if-exists "$db"; rm -rf "$HDI_WORK/data/filestore/$db"; }
+
+start=$(date +%s)
+if [ "$keep" = 1 ] && exists; then
+    hdi_log "Reusing the benchmark database '$db' (HDI_BENCH_KEEP=1)"
+else
+    drop
+    hdi_log "Fresh benchmark database '$db' with $HDI_MODULE and sale, without demo data"
+    hdi_odoo -c "$conf" -d "$db" -i "$HDI_MODULE,sale" --without-demo=all \
+        --stop-after-init --log-level=warn
+fi
+[ "$keep" = 1 ] || trap drop EXIT
+
+hdi_log "Benchmark"
+status=0
+"$HDI_VENV/bin/python" "$HDI_REPO/benchmarks/bench_invoicing.py" \
+    -c "$conf" -d "$db" "$@" || status=$?
+echo "Whole benchmark, database included: $(( $(date +%s) - start )) s"
+exit $status
