@@ -26,6 +26,7 @@ class HelpdeskTicket(models.Model):
         help="To Invoice: the ticket's work is billed once the ticket is closed. "
         "Invoiced: its work lines are on a customer invoice. "
         "Not Billable: the ticket is never invoiced.",
+        groups="base.group_user",
     )
     currency_id = fields.Many2one(
         comodel_name="res.currency",
@@ -40,21 +41,27 @@ class HelpdeskTicket(models.Model):
         inverse_name="ticket_id",
         string="Work Lines",
         copy=False,
+        groups="base.group_user",
     )
     work_hours_total = fields.Float(
         string="Hours to Invoice",
         compute="_compute_work_totals",
+        groups="base.group_user",
     )
     work_amount_total = fields.Monetary(
         string="Work Amount",
         compute="_compute_work_totals",
+        groups="base.group_user",
     )
     invoice_ids = fields.Many2many(
         comodel_name="account.move",
         string="Invoices",
         compute="_compute_invoice_ids",
+        groups="base.group_user",
     )
-    invoice_count = fields.Integer(compute="_compute_invoice_ids")
+    invoice_count = fields.Integer(
+        compute="_compute_invoice_ids", groups="base.group_user"
+    )
 
     @api.depends("company_id")
     def _compute_currency_id(self):

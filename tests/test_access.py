@@ -122,8 +122,16 @@ class TestAccess(HelpdeskInvoicingCommon):
         WorkLine = self.env["helpdesk.ticket.work.line"].with_user(portal)
         with self.assertRaises(AccessError):
             WorkLine.search([])
-        with self.assertRaises(AccessError):
-            ticket.read(["work_line_ids"])
+        for field in (
+            "billing_state",
+            "work_line_ids",
+            "work_hours_total",
+            "work_amount_total",
+            "invoice_ids",
+            "invoice_count",
+        ):
+            with self.subTest(field=field), self.assertRaises(AccessError):
+                ticket.read([field])
         with self.assertRaises(AccessError):
             ticket._create_invoices()
         with self.assertRaises(AccessError):

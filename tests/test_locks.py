@@ -70,14 +70,16 @@ class TestLocks(HelpdeskInvoicingCommon):
         self.assertEqual(self.billed.product_id, self.support)
         self.assertEqual(self.billed.ticket_id, self.ticket)
 
-    def test_billed_work_refused_from_the_ticket_form(self):
-        """The end time stays editable in the form, and saving is refused."""
+    def test_billed_work_read_only_in_the_ticket_form(self):
+        """In the ticket form, what is billed is read-only; the description is not."""
         form = Form(self.ticket.with_user(self.technician))
         with form.work_line_ids.edit(0) as line:
-            line.time_end = 18.0
-        with self.assertRaises(UserError) as error:
-            form.save()
-        self.assertIn(self._lock_message(":"), str(error.exception))
+            for field_name in ("date", "product_id", "time_end", "quantity"):
+                with self.subTest(field=field_name), self.assertRaises(AssertionError):
+                    setattr(line, field_name, line._values[field_name])
+            line.name = "Toner replaced, drum cleaned"
+        form.save()
+        self.assertEqual(self.billed.name, "Toner replaced, drum cleaned")
 
     def test_billed_work_cannot_be_deleted(self):
         with self.assertRaises(UserError) as error:
