@@ -144,8 +144,10 @@ class TestWheel(BaseCase):
         odoo_bin = Path(odoo.__file__).resolve().parents[1] / "odoo-bin"
         run(["dropdb", "--if-exists", db])
         self.addCleanup(run, ["dropdb", "--if-exists", db])
+        # The same database server and options as this run, when from a file.
+        rcfile = ["-c", config.rcfile] if config.rcfile else []
         run(
-            [python, odoo_bin, "-c", config.rcfile, "-d", db]
+            [python, odoo_bin, *rcfile, "-d", db]
             + ["--addons-path", ",".join(addons_path)]
             + ["--data-dir", self.tmp / "data", "-i", MODULE]
             + ["--without-demo=all", "--stop-after-init", "--log-level=warn"]
