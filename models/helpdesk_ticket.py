@@ -324,12 +324,45 @@ class HelpdeskTicket(models.Model):
         if not tickets:
             raise UserError(self._nothing_to_invoice_error_message(issues))
 
-        groups = tickets.sorted(lambda t: (t.number or "", t.id)).grouped(
+        invoice_vals_list = tickets._prepare_invoices_values(
+            group_by_partner, group_work_lines
+        )
+        links = self._pop_work_line_links(invoice_vals_list)
+        invoices = (
+            self.env["account.move"]
+            .with_context(default_move_type="out_invoice")
+            .create(invoice_vals_list)
+        )
+        self._link_work_lines(invoices, links)
+        # The note of _log_invoices says it: no tracking message per ticket.
+        tickets.with_context(mail_notrack=True).write({"billing_state": "invoiced"})
+        tickets._log_invoices(invoices)
+        return invoices
+
+    def _prepare_invoices_values(self, group_by_partner, group_work_lines):
+        """Values of every invoice that bills these eligible tickets.
+
+        One dict per grouping key, ready for one ``account.move.create()``;
+        each line is numbered (``sequence``) in the order of its invoice, and
+        says which work lines it bills in ``helpdesk_work_line_ids``.
+        """
+        # One query per level of contacts under the customers, that the search
+        # of the invoice addresses would otherwise read customer by customer.
+        contacts = self.commercial_partner_id
+        while contacts:
+            contacts = contacts.child_ids.filtered(lambda c: not c.is_company)
+        journals = self._get_invoice_journals()
+        no_analytic_model = not self._get_analytic_distribution_models()
+        groups = self.sorted(lambda t: (t.number or "", t.id)).grouped(
             lambda ticket: ticket._get_invoice_grouping_key(group_by_partner)
         )
         invoice_vals_list = []
         for group in groups.values():
             invoice_vals = group._prepare_invoice()
+            # Else account.move searches the same journal invoice by invoice.
+            invoice_vals.setdefault(
+                "journal_id", journals[group.company_id[:1], group.currency_id[:1]].id
+            )
             lang = group._get_invoice_partner().lang or self.env.lang
             for ticket in group:
                 lines = ticket._get_invoice_work_lines()
@@ -339,17 +372,83 @@ class HelpdeskTicket(models.Model):
                     + lines._prepare_invoice_lines(group_work_lines, lang)
                 ]
             for sequence, command in enumerate(invoice_vals["invoice_line_ids"], 1):
-                command[2]["sequence"] = sequence
+                line_vals = command[2]
+                line_vals["sequence"] = sequence
+                if no_analytic_model and line_vals.get("display_type") == "product":
+                    # What account.move.line would find, one search per line.
+                    line_vals.setdefault("analytic_distribution", False)
             invoice_vals_list.append(invoice_vals)
+        return invoice_vals_list
 
-        invoices = (
-            self.env["account.move"]
-            .with_context(default_move_type="out_invoice")
-            .create(invoice_vals_list)
+    def _get_invoice_journals(self):
+        """The sales journal of the invoices of these tickets.
+
+        The journal ``account.move`` itself would choose, chosen once per
+        company and currency rather than once per invoice.
+
+        :return: ``{(company, currency): journal}``
+        """
+        Move = self.env["account.move"]
+        return {
+            (company, currency): Move.with_company(company)
+            .new(
+                {
+                    "move_type": "out_invoice",
+                    "company_id": company.id,
+                    "currency_id": currency.id,
+                }
+            )
+            ._search_default_journal()
+            for company, currency in {(t.company_id, t.currency_id) for t in self}
+        }
+
+    def _get_analytic_distribution_models(self):
+        """The analytic distribution models that may apply to these invoices."""
+        return (
+            self.env["account.analytic.distribution.model"]
+            .sudo()  # only tells whether any exists; nothing is returned to the user
+            .search([("company_id", "in", [*self.company_id.ids, False])], limit=1)
         )
-        tickets.write({"billing_state": "invoiced"})
-        tickets._log_invoices(invoices)
-        return invoices
+
+    @api.model
+    def _pop_work_line_links(self, invoice_vals_list):
+        """Take the work line links out of the invoice values.
+
+        Given to ``create()``, each link costs a write of its own in the
+        middle of the invoice creation; ``_link_work_lines`` makes them all at
+        once afterwards.
+
+        :return: ``[{line sequence: work line ids}]``, one dict per invoice
+        """
+        links = []
+        for invoice_vals in invoice_vals_list:
+            invoice_links = {}
+            for command in invoice_vals["invoice_line_ids"]:
+                line_vals = command[2]
+                ids = [link[1] for link in line_vals.pop("helpdesk_work_line_ids", ())]
+                if ids:
+                    invoice_links[line_vals["sequence"]] = ids
+            links.append(invoice_links)
+        return links
+
+    @api.model
+    def _link_work_lines(self, invoices, links):
+        """Put the work lines on the invoice lines made for them.
+
+        :param invoices: the invoices created from the values, in their order
+        :param list links: ``[{line sequence: work line ids}]`` from
+            ``_pop_work_line_links``
+        """
+        line_ids = {
+            (line.move_id.id, line.sequence): line.id
+            for line in invoices.invoice_line_ids
+        }
+        WorkLine = self.env["helpdesk.ticket.work.line"]
+        for invoice, invoice_links in zip(invoices, links, strict=True):
+            for sequence, work_line_ids in invoice_links.items():
+                WorkLine.browse(work_line_ids).write(
+                    {"invoice_line_id": line_ids[invoice.id, sequence]}
+                )
 
     def _get_being_invoiced_message(self):
         """Error for these tickets, locked by another user's invoicing."""
