@@ -7,6 +7,8 @@ reported as a failure unless the test says why it may skip, with a reason that
 starts with ``allowed:`` (``self.skipTest("allowed: ...")``).
 """
 
+import logging
+
 import pytest
 
 ALLOWED_PREFIX = "allowed:"
@@ -30,3 +32,16 @@ def pytest_runtest_makereport(item, call):
         f"{item.nodeid} was skipped ({reason}); the test command treats a skip "
         f"as a failure unless the test's reason starts with '{ALLOWED_PREFIX}'"
     )
+
+
+class _QuietTestFrameworkImport(logging.Filter):
+    """Drop Odoo's "Importing test framework" error: pytest-odoo imports
+    odoo.tests before it switches test mode on, module by module (switching it
+    on for the whole run would make Odoo run every module's at_install tests
+    while it loads the registry)."""
+
+    def filter(self, record):
+        return not record.getMessage().startswith("Importing test framework")
+
+
+logging.getLogger("odoo.tests.common").addFilter(_QuietTestFrameworkImport())

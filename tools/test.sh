@@ -22,7 +22,7 @@ status=0
 # odoo.addons.helpdesk_mgmt_invoicing.tests whatever the checkout is called.
 (cd "$HDI_WORK/addons" && PYTHONPATH="$HDI_REPO/tools" "$HDI_VENV/bin/python" -m pytest \
     -p no:cacheprovider -p hdi_no_skip \
-    --odoo-config="$conf" --odoo-database="$db" --odoo-http --odoo-log-level=warn --odoo-extra=test-enable \
+    --odoo-config="$conf" --odoo-database="$db" --odoo-http --odoo-log-level=warn \
     -o addopts="" -p no:warnings -rfEs "$@" "$HDI_MODULE/tests") 2>&1 | tee "$log" || status=1
 
 hdi_log "Linters"
