@@ -2,8 +2,8 @@
 # Batch-invoicing benchmark (benchmarks/bench_invoicing.py), in one run on a
 # database of its own: fresh, with this add-on and `sale` installed (sale only
 # there, never in the test database), dropped at the end.
-#   make bench                               N = 100, 500, 2000 (about 15 min)
-#   make bench ARGS="--sizes 100,500"        the quick mode (about 5 min)
+#   make bench                               N = 100, 500, 2000 (about 13 min)
+#   make bench ARGS="--sizes 100,500"        the quick mode (about 4 min)
 #   make bench ARGS="--profile 'ours:per customer:2000'"   cProfile one run
 # Other arguments go to the script (see --help). Environment:
 #   HDI_BENCH_DB    database name (default: hdi_bench_<checkout id>)
