@@ -35,6 +35,7 @@ class HelpdeskTicket(models.Model):
         readonly=False,
         precompute=True,
         help="Currency of the work lines' prices and of the invoice.",
+        groups="base.group_user",
     )
     work_line_ids = fields.One2many(
         comodel_name="helpdesk.ticket.work.line",
@@ -193,27 +194,27 @@ class HelpdeskTicket(models.Model):
                 ticket=ticket,
             )
         for line in lines:
-            date = format_date(self.env, line.date)
+            # The date is formatted only for a message: most lines have none.
             if not line.product_id:
                 return self.env._(
                     "%(ticket)s: the work line of %(date)s has no service: "
                     "choose the service on the line.",
                     ticket=ticket,
-                    date=date,
+                    date=format_date(self.env, line.date),
                 )
             if line.quantity <= 0:
                 return self.env._(
                     "%(ticket)s: the work line of %(date)s has no hours to "
                     "invoice: enter the hours, or delete the line.",
                     ticket=ticket,
-                    date=date,
+                    date=format_date(self.env, line.date),
                 )
             product_issue = bad_products.get((self.company_id, line.product_id.id))
             if product_issue:
                 return self.env._(
                     "%(ticket)s: the work line of %(date)s: %(reason)s",
                     ticket=ticket,
-                    date=date,
+                    date=format_date(self.env, line.date),
                     reason=product_issue,
                 )
         return False
@@ -483,8 +484,12 @@ class HelpdeskTicket(models.Model):
     def _link_work_lines(self, invoices, links):
         """Put the work lines on the invoice lines made for them.
 
-        One ``write()`` per invoice line, through the work lines' guards; the
-        ORM flushes them together, 100 rows a statement.
+        One ``UPDATE`` for every work line of the batch: through the ORM it
+        would be one ``write()`` per invoice line (8,000 for a month of 2,000
+        tickets, a tenth of the add-on's own time). What the ORM would check
+        is checked here: the user may link work lines to invoices (the guard
+        of ``write``), and no stored field depends on the link; the caches of
+        the fields that do are invalidated.
 
         :param invoices: the invoices created from the values, in their order
         :param list links: ``[{line sequence: work line ids}]`` from
@@ -494,12 +499,39 @@ class HelpdeskTicket(models.Model):
             (line.move_id.id, line.sequence): line.id
             for line in invoices.invoice_line_ids
         }
-        WorkLine = self.env["helpdesk.ticket.work.line"]
-        for invoice, invoice_links in zip(invoices, links, strict=True):
-            for sequence, work_line_ids in invoice_links.items():
-                WorkLine.browse(work_line_ids).write(
-                    {"invoice_line_id": line_ids[invoice.id, sequence]}
-                )
+        rows = [
+            (work_line_id, line_ids[invoice.id, sequence], invoice.id)
+            for invoice, invoice_links in zip(invoices, links, strict=True)
+            for sequence, work_line_ids in invoice_links.items()
+            for work_line_id in work_line_ids
+        ]
+        work_lines = self.env["helpdesk.ticket.work.line"].browse(
+            [row[0] for row in rows]
+        )
+        work_lines._check_invoice_link_access()
+        work_lines.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE helpdesk_ticket_work_line AS work_line
+                   SET invoice_line_id = link.invoice_line_id,
+                       invoice_id = link.invoice_id,
+                       write_uid = %(uid)s,
+                       write_date = %(now)s
+                  FROM (VALUES %(rows)s) AS link(id, invoice_line_id, invoice_id)
+                 WHERE work_line.id = link.id
+                """,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                rows=SQL(", ").join(SQL("(%s, %s, %s)", *row) for row in rows),
+            )
+        )
+        work_lines.invalidate_recordset(
+            ["invoice_line_id", "invoice_id", "write_uid", "write_date"]
+        )
+        invoices.invoice_line_ids.invalidate_recordset(["helpdesk_work_line_ids"])
+        invoices.invalidate_recordset(["helpdesk_ticket_ids", "helpdesk_ticket_count"])
+        work_lines.ticket_id.invalidate_recordset(["invoice_ids", "invoice_count"])
 
     def _get_being_invoiced_message(self):
         """Error for these tickets, locked by another user's invoicing."""
