@@ -117,6 +117,7 @@ class HelpdeskTicket(models.Model):
         :return: ``{ticket: reason}`` for every ticket that must be skipped;
             the tickets missing from it are eligible.
         """
+        self._fetch_work_lines()
         issues = {}
         bad_products = {}
         lines_by_company = self._get_invoice_work_lines().grouped("company_id")
@@ -139,6 +140,28 @@ class HelpdeskTicket(models.Model):
         issues = self._get_invoicing_issues()
         skipped = self.browse([ticket.id for ticket in issues])
         return self - skipped, issues
+
+    def _fetch_work_lines(self):
+        """Read the work lines of these tickets in one query.
+
+        Read through ``work_line_ids``, they would come 1,000 at a time, and
+        again for each group of fields: 16 queries for a month of 2,000
+        tickets instead of one.
+        """
+        self.env["helpdesk.ticket.work.line"].search_fetch(
+            [("ticket_id", "in", self.ids)],
+            [
+                "ticket_id",
+                "company_id",
+                "date",
+                "product_id",
+                "name",
+                "quantity",
+                "price_unit",
+                "invoice_line_id",
+                "invoice_id",
+            ],
+        )
 
     def _get_ticket_invoicing_issue(self, bad_products, journal_companies):
         """The reason this one ticket cannot be invoiced, or ``False``.
