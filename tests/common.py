@@ -74,6 +74,12 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
                 "taxes_id": [Command.set(cls.tax_sale_a.ids)],
             }
         )
+        # A technician: logs work on every ticket, may not invoice.
+        cls.technician = new_test_user(
+            cls.env,
+            login="hdi-technician",
+            groups="helpdesk_mgmt.group_helpdesk_user",
+        )
         # The billing clerk: sees every ticket, may create customer invoices.
         cls.clerk = new_test_user(
             cls.env,

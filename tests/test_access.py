@@ -23,11 +23,6 @@ class TestAccess(HelpdeskInvoicingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.technician = new_test_user(
-            cls.env,
-            login="hdi-access-technician",
-            groups="helpdesk_mgmt.group_helpdesk_user",
-        )
         cls.ticket = cls._create_ticket(cls.rossi_mario, cls._standard_lines())
 
     def _assert_untouched(self):

@@ -23,11 +23,6 @@ class TestLocks(HelpdeskInvoicingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.technician = new_test_user(
-            cls.env,
-            login="hdi-lock-technician",
-            groups="helpdesk_mgmt.group_helpdesk_user",
-        )
         cls.ticket = cls._create_ticket(cls.rossi_mario, cls._standard_lines())
         cls.invoice = cls.ticket.with_user(cls.clerk)._create_invoices()
         cls.billed = cls.ticket.work_line_ids.sorted("date")[0]

@@ -7,7 +7,7 @@ from datetime import date
 from lxml import etree
 
 from odoo.exceptions import AccessError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from .common import HelpdeskInvoicingCommon
 
@@ -79,9 +79,7 @@ class TestWizard(HelpdeskInvoicingCommon):
 
     def test_button_only_for_invoicing_users(self):
         """The list shows the button next to New to invoicing users only."""
-        technician = new_test_user(
-            self.env, login="hdi-technician", groups="helpdesk_mgmt.group_helpdesk_user"
-        )
+        technician = self.technician
         Ticket = self.env["helpdesk.ticket"]
 
         def list_buttons(user):
