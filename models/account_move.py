@@ -1,8 +1,8 @@
 # Copyright 2026 helpdesk_mgmt_invoicing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from markupsafe import Markup
-
 from odoo import api, fields, models
+
+from .helpdesk_ticket import html_links
 
 
 class AccountMove(models.Model):
@@ -76,5 +76,5 @@ class AccountMove(models.Model):
             "The work lines it billed on %(tickets)s are released and can be "
             "invoiced again: this invoice no longer bills them, even if reset to "
             "draft.",
-            tickets=Markup(", ").join(ticket._get_html_link() for ticket in tickets),
+            tickets=html_links(tickets),
         )

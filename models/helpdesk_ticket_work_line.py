@@ -1,10 +1,12 @@
 # Copyright 2026 helpdesk_mgmt_invoicing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
+
+from .helpdesk_ticket import html_links
 
 
 class HelpdeskTicketWorkLine(models.Model):
@@ -275,9 +277,7 @@ class HelpdeskTicketWorkLine(models.Model):
                 # A deleted invoice has no page to link to: its name is kept.
                 labels[ticket] = escape(", ".join(invoices.mapped("display_name")))
             else:
-                labels[ticket] = Markup(", ").join(
-                    invoice._get_html_link() for invoice in invoices
-                )
+                labels[ticket] = html_links(invoices)
         # Read before the links go: which invoice billed which tickets.
         tickets_by_invoice = {
             invoice: invoice_lines.ticket_id
