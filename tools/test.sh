@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Run the add-on's tests in a fresh throwaway database, then the linters.
 # Extra arguments go to pytest (for example: -k grouping, or a test file).
-#   HDI_TEST_DB  database name (default: hdi_test_<checkout id>; dropped first)
+#   HDI_TEST_DB    database name (default: hdi_test_<checkout id>; dropped first)
+#   HDI_TEST_PORT  HTTP port of the browser tests (default: 8169)
 source "$(dirname "$0")/common.sh"
 hdi_setup
 hdi_browser
 db="${HDI_TEST_DB:-hdi_test_$HDI_CHECKOUT_ID}"
 conf="$HDI_WORK/odoo-test.conf"
-hdi_config "$conf" 8169
+hdi_config "$conf" "${HDI_TEST_PORT:-8169}"
 log="$HDI_WORK/pytest-$db.log"
 
 
