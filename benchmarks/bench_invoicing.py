@@ -469,7 +469,9 @@ class Run:
                 **OUR_MODES[self.mode],
             }
         )
-        tickets._pop_work_line_links(vals_list)
+        for invoice_vals in vals_list:
+            for command in invoice_vals["invoice_line_ids"]:
+                command[2].pop("helpdesk_work_line_ids", None)
         Move = env["account.move"].with_context(default_move_type="out_invoice")
         return lambda: Move.create(vals_list)
 

@@ -2,8 +2,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
 
-from .helpdesk_ticket import html_links
-
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -12,26 +10,30 @@ class AccountMove(models.Model):
         comodel_name="helpdesk.ticket",
         string="Helpdesk Tickets",
         compute="_compute_helpdesk_ticket_ids",
+        search="_search_helpdesk_ticket_ids",
     )
     helpdesk_ticket_count = fields.Integer(compute="_compute_helpdesk_ticket_ids")
 
-    @api.depends("invoice_line_ids.helpdesk_work_line_ids.ticket_id")
+    @api.depends("line_ids.helpdesk_work_line_ids.ticket_id")
     def _compute_helpdesk_ticket_ids(self):
         for move in self:
-            tickets = move.invoice_line_ids.helpdesk_work_line_ids.ticket_id
-            move.helpdesk_ticket_ids = tickets
+            # sudo: which tickets the move bills, also for accountants who may
+            # not read work lines; the smart button is for helpdesk users.
+            tickets = move.sudo().line_ids.helpdesk_work_line_ids.ticket_id
+            move.helpdesk_ticket_ids = tickets.sudo(False)
             move.helpdesk_ticket_count = len(tickets)
 
-    def write(self, vals):
-        res = super().write(vals)
-        if vals.get("state") == "cancel":
-            self._release_helpdesk_work_lines("cancelled")
-        return res
+    def _search_helpdesk_ticket_ids(self, operator, value):
+        return [("line_ids.helpdesk_work_line_ids.ticket_id", operator, value)]
 
-    def unlink(self):
-        # Before the lines go: deleting them would tell "lines removed".
-        self._release_helpdesk_work_lines("deleted")
-        return super().unlink()
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        # The one guard against double billing, checked once more where the
+        # customer is really billed.
+        # sudo: reads which work lines the invoices bill, whatever the user's
+        # helpdesk rights; it only refuses.
+        posted.sudo().line_ids.helpdesk_work_line_ids._check_billed_once()
+        return posted
 
     def action_view_helpdesk_tickets(self):
         """Open the helpdesk tickets these invoices bill."""
@@ -59,22 +61,3 @@ class AccountMove(models.Model):
             action["domain"] = [("id", "in", self.ids)]
         action["context"] = {"default_move_type": "out_invoice"}
         return action
-
-    def _release_helpdesk_work_lines(self, event):
-        """Release the work lines these invoices billed (see the work line's
-        ``_release_from_invoices``): deleted, cancelled or fully reversed."""
-        # sudo: reads which work lines the invoices bill, whatever the user's
-        # helpdesk rights; the release itself says why it is safe.
-        work_lines = self.sudo().line_ids.helpdesk_work_line_ids
-        work_lines._release_from_invoices(event)
-
-    def _get_helpdesk_release_note(self, tickets):
-        """Note on this cancelled or reversed invoice, whose work lines of
-        ``tickets`` were released."""
-        self.ensure_one()
-        return self.env._(
-            "The work lines it billed on %(tickets)s are released and can be "
-            "invoiced again: this invoice no longer bills them, even if reset to "
-            "draft.",
-            tickets=html_links(tickets),
-        )

@@ -1,31 +1,37 @@
 # Copyright 2026 helpdesk_mgmt_invoicing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from markupsafe import Markup
-from psycopg2 import errors as pg_errors
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
-from odoo.tools.misc import format_date
+
+from ..db_statistics import create_with_fresh_statistics
 
 
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
 
+    billable = fields.Boolean(
+        default=True,
+        copy=False,
+        tracking=True,
+        help="Untick to never invoice this ticket (Billing State: Not Billable).",
+        groups="base.group_user",
+    )
     billing_state = fields.Selection(
         selection=[
             ("no", "Not Billable"),
             ("to_invoice", "To Invoice"),
             ("invoiced", "Invoiced"),
         ],
-        required=True,
-        default="to_invoice",
-        copy=False,
-        tracking=True,
+        compute="_compute_billing_state",
+        store=True,
+        readonly=False,
         index=True,
-        help="To Invoice: the ticket's work is billed once the ticket is closed. "
-        "Invoiced: its work lines are on a customer invoice. "
-        "Not Billable: the ticket is never invoiced.",
+        help="To Invoice: the ticket has work not billed yet; it is invoiced "
+        "once it is closed. Invoiced: all its work is billed, net of credit "
+        "notes. Not Billable: the ticket is never invoiced (your choice).",
         groups="base.group_user",
     )
     currency_id = fields.Many2one(
@@ -54,6 +60,13 @@ class HelpdeskTicket(models.Model):
         compute="_compute_work_totals",
         groups="base.group_user",
     )
+    ready_to_invoice = fields.Boolean(
+        string="Ready to Invoice",
+        compute="_compute_ready_to_invoice",
+        search="_search_ready_to_invoice",
+        help="Closed, To Invoice, with work left to bill.",
+        groups="base.group_user",
+    )
     invoice_ids = fields.Many2many(
         comodel_name="account.move",
         string="Invoices",
@@ -63,6 +76,23 @@ class HelpdeskTicket(models.Model):
     invoice_count = fields.Integer(
         compute="_compute_invoice_ids", groups="base.group_user"
     )
+
+    @api.depends(
+        "billable",
+        "work_line_ids.quantity_to_invoice",
+        "work_line_ids.quantity_invoiced",
+    )
+    def _compute_billing_state(self):
+        for ticket in self:
+            lines = ticket.work_line_ids
+            if not ticket.billable:
+                ticket.billing_state = "no"
+            elif not any(lines.mapped("quantity_to_invoice")) and any(
+                line._is_billed() for line in lines
+            ):
+                ticket.billing_state = "invoiced"
+            else:
+                ticket.billing_state = "to_invoice"
 
     @api.depends("company_id")
     def _compute_currency_id(self):
@@ -77,39 +107,75 @@ class HelpdeskTicket(models.Model):
                 ticket.work_line_ids.mapped("price_subtotal")
             )
 
-    @api.depends("work_line_ids.invoice_id")
+    @api.depends(
+        "stage_id.closed", "billing_state", "work_line_ids.quantity_to_invoice"
+    )
+    def _compute_ready_to_invoice(self):
+        ready = self.filtered_domain(self._get_invoiceable_domain())
+        for ticket in self:
+            ticket.ready_to_invoice = ticket in ready
+
+    def _search_ready_to_invoice(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Operation not supported"))
+        domain = self._get_invoiceable_domain()
+        return domain if (operator == "=") == value else ["!", *domain]
+
+    @api.depends("work_line_ids.invoice_line_ids")
     def _compute_invoice_ids(self):
         for ticket in self:
-            invoices = ticket.work_line_ids.invoice_id.filtered(
-                lambda move: move.move_type == "out_invoice"
-            )
-            ticket.invoice_ids = invoices
+            # sudo: which invoices bill the ticket; the smart button is shown
+            # to invoicing users only.
+            invoices = ticket.sudo().work_line_ids.invoice_line_ids.move_id
+            ticket.invoice_ids = invoices.sorted("id")
             ticket.invoice_count = len(invoices)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([self._convert_billing_state(vals) for vals in vals_list])
+
+    def write(self, vals):
+        return super().write(self._convert_billing_state(vals))
+
+    @api.model
+    def _convert_billing_state(self, vals):
+        """The Billing State written by a user is a choice: billable or not.
+
+        Whether a billable ticket is To Invoice or Invoiced is derived from
+        its work lines, whatever is written.
+        """
+        if "billing_state" not in vals:
+            return vals
+        vals = dict(vals)
+        vals["billable"] = vals.pop("billing_state") != "no"
+        return vals
+
     def action_view_invoices(self):
-        """Open the customer invoices of these tickets."""
+        """Open the customer invoices and credit notes of these tickets."""
         return self.invoice_ids._get_helpdesk_invoices_action()
 
     # ------------------------------------------------------------------
-    # Invoicing
+    # Eligibility
     # ------------------------------------------------------------------
 
     @api.model
     def _get_invoiceable_domain(self):
-        """Domain of the tickets that are ready to invoice.
+        """Domain of the tickets that are ready to invoice: the one definition
+        used by the pop-up's default, the "Ready to Invoice" filter and the
+        scheduled runs.
 
-        It is a pre-selection (the wizard's default when nothing is selected):
-        ``_get_invoicing_issues`` remains the authority on each ticket.
+        It is a pre-selection: ``_get_invoicing_issues`` remains the authority
+        on each ticket.
         """
         return [
             ("stage_id.closed", "=", True),
             ("billing_state", "=", "to_invoice"),
-            ("work_line_ids", "any", [("invoice_line_id", "=", False)]),
+            ("work_line_ids", "any", [("quantity_to_invoice", ">", 0)]),
         ]
 
     def _get_invoice_work_lines(self):
         """The work lines of these tickets that an invoice would bill now."""
-        return self.work_line_ids.filtered(lambda line: not line.invoice_line_id)
+        return self.work_line_ids.filtered(lambda line: line._has_hours_to_invoice())
 
     def _get_invoicing_issues(self):
         """Why each of these tickets cannot be invoiced now.
@@ -118,7 +184,6 @@ class HelpdeskTicket(models.Model):
             the tickets missing from it are eligible.
         """
         self._fetch_work_lines()
-        issues = {}
         bad_products = {}
         lines_by_company = self._get_invoice_work_lines().grouped("company_id")
         for company, lines in lines_by_company.items():
@@ -126,8 +191,9 @@ class HelpdeskTicket(models.Model):
             for product, reason in products._get_helpdesk_invoicing_issues().items():
                 bad_products[company, product.id] = reason
         journal_companies = self._get_companies_with_sale_journal()
+        issues = {}
         for ticket in self:
-            reason = ticket._get_ticket_invoicing_issue(bad_products, journal_companies)
+            reason = ticket._get_invoicing_issue(bad_products, journal_companies)
             if reason:
                 issues[ticket] = reason
         return issues
@@ -158,88 +224,93 @@ class HelpdeskTicket(models.Model):
                 "name",
                 "quantity",
                 "price_unit",
+                "quantity_invoiced",
+                "quantity_to_invoice",
                 "invoice_line_id",
-                "invoice_id",
             ],
         )
 
-    def _get_ticket_invoicing_issue(self, bad_products, journal_companies):
-        """The reason this one ticket cannot be invoiced, or ``False``.
+    def _get_invoicing_issue(self, bad_products, journal_companies):
+        """The reason this one ticket cannot be invoiced, or ``False``: the
+        first of its rules, each a method of its own.
 
         :param dict bad_products: ``{(company, product id): reason}`` for the
             services that cannot be billed
         :param journal_companies: companies that have a sales journal
         """
         self.ensure_one()
-        ticket = self.display_name
-        if not self.stage_id.closed:
-            return self.env._(
-                "%(ticket)s is not closed: move it to a closed stage first.",
-                ticket=ticket,
-            )
+        return (
+            self._get_stage_issue()
+            or self._get_billing_state_issue()
+            or self._get_customer_issue()
+            or self._get_journal_issue(journal_companies)
+            or self._get_work_issue(bad_products)
+        )
+
+    def _get_stage_issue(self):
+        if self.stage_id.closed:
+            return False
+        return self.env._(
+            "%(ticket)s is not closed: move it to a closed stage first.",
+            ticket=self.display_name,
+        )
+
+    def _get_billing_state_issue(self):
         if self.billing_state == "no":
             return self.env._(
                 "%(ticket)s is marked Not Billable: set its Billing State to "
                 "To Invoice if its work should be billed.",
-                ticket=ticket,
+                ticket=self.display_name,
             )
         if self.billing_state == "invoiced":
             return self.env._(
-                "%(ticket)s is already invoiced: set its Billing State back to "
-                "To Invoice to bill work lines added since.",
-                ticket=ticket,
+                "%(ticket)s is already invoiced: all its work is billed. Log new "
+                "work on it to bill more.",
+                ticket=self.display_name,
             )
+        return False
+
+    def _get_customer_issue(self):
         customer = self.commercial_partner_id
         if not customer:
             return self.env._(
                 "%(ticket)s has no customer: set its Contact.",
-                ticket=ticket,
+                ticket=self.display_name,
             )
         if not customer.active:
             return self.env._(
                 "%(ticket)s: its customer %(customer)s is archived: restore the "
                 "customer or change the ticket's Contact.",
-                ticket=ticket,
+                ticket=self.display_name,
                 customer=customer.display_name,
             )
-        if self.company_id not in journal_companies:
-            return self.env._(
-                "%(ticket)s: company %(company)s has no sales journal: create one "
-                "in Invoicing > Configuration > Journals.",
-                ticket=ticket,
-                company=self.company_id.display_name,
-            )
-        lines = self._get_invoice_work_lines()
-        if not lines:
+        return False
+
+    def _get_journal_issue(self, journal_companies):
+        if self.company_id in journal_companies:
+            return False
+        return self.env._(
+            "%(ticket)s: company %(company)s has no sales journal: create one "
+            "in Invoicing > Configuration > Journals.",
+            ticket=self.display_name,
+            company=self.company_id.display_name,
+        )
+
+    def _get_work_issue(self, bad_products):
+        """A work line that is not filled in right, or no work left to bill."""
+        to_check = self.work_line_ids.filtered(
+            lambda line: line._has_hours_to_invoice() or line._is_unfinished()
+        )
+        for line in to_check:
+            reason = line._get_invoicing_issue(bad_products)
+            if reason:
+                return reason
+        if not self._get_invoice_work_lines():
             return self.env._(
                 "%(ticket)s has no work line left to invoice: log the work done "
                 "in its Work Lines tab.",
-                ticket=ticket,
+                ticket=self.display_name,
             )
-        for line in lines:
-            # The date is formatted only for a message: most lines have none.
-            if not line.product_id:
-                return self.env._(
-                    "%(ticket)s: the work line of %(date)s has no service: "
-                    "choose the service on the line.",
-                    ticket=ticket,
-                    date=format_date(self.env, line.date),
-                )
-            if line.quantity <= 0:
-                return self.env._(
-                    "%(ticket)s: the work line of %(date)s has no hours to "
-                    "invoice: enter the hours, or delete the line.",
-                    ticket=ticket,
-                    date=format_date(self.env, line.date),
-                )
-            product_issue = bad_products.get((self.company_id, line.product_id.id))
-            if product_issue:
-                return self.env._(
-                    "%(ticket)s: the work line of %(date)s: %(reason)s",
-                    ticket=ticket,
-                    date=format_date(self.env, line.date),
-                    reason=product_issue,
-                )
         return False
 
     def _get_companies_with_sale_journal(self):
@@ -257,6 +328,10 @@ class HelpdeskTicket(models.Model):
             "There is nothing to invoice among the selected tickets:\n%(reasons)s",
             reasons="\n".join(f"- {reason}" for reason in issues.values()),
         )
+
+    # ------------------------------------------------------------------
+    # Invoicing
+    # ------------------------------------------------------------------
 
     @api.model
     def _get_invoice_grouping_keys(self):
@@ -305,25 +380,25 @@ class HelpdeskTicket(models.Model):
         error naming the tickets, instead of a second invoice for the same
         work or a wait. Technicians may still add work lines meanwhile: the
         lock does not block the keys their lines refer to.
+
+        A ticket changed by a transaction committed since this one began
+        raises PostgreSQL's serialization failure, on purpose: Odoo retries
+        the whole request, which then sees the change (invoiced already).
         """
         if not self:
             return
-        try:
-            with self.env.cr.savepoint(flush=False):
-                # SKIP LOCKED: the rows another transaction holds are left out,
-                # which tells which tickets are busy, in one query.
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM helpdesk_ticket WHERE id IN %s "
-                        "FOR NO KEY UPDATE SKIP LOCKED",
-                        tuple(self.ids),
-                    ),
-                    log_exceptions=False,
-                )
-                locked_ids = {row[0] for row in self.env.cr.fetchall()}
-        except pg_errors.SerializationFailure as exc:
-            # Changed and committed by someone else since this transaction began.
-            raise UserError(self._get_changed_meanwhile_message()) from exc
+        # The ORM has no row lock. SKIP LOCKED leaves out the rows another
+        # transaction holds, which tells which tickets are busy, in one query.
+        with self.env.cr.savepoint(flush=False):
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM helpdesk_ticket WHERE id IN %s "
+                    "FOR NO KEY UPDATE SKIP LOCKED",
+                    tuple(self.ids),
+                ),
+                log_exceptions=False,
+            )
+            locked_ids = {row[0] for row in self.env.cr.fetchall()}
         busy = self.filtered(lambda ticket: ticket.id not in locked_ids)
         if busy:
             raise UserError(busy._get_being_invoiced_message())
@@ -347,16 +422,20 @@ class HelpdeskTicket(models.Model):
         tickets, issues = self._split_invoiceable()
         if not tickets:
             raise UserError(self._nothing_to_invoice_error_message(issues))
-
         invoice_vals_list = tickets._prepare_invoices_values(
             group_by_partner, group_work_lines
         )
-        links = self._pop_work_line_links(invoice_vals_list)
-        invoices = self._create_invoice_moves(invoice_vals_list)
-        self._link_work_lines(invoices, links)
-        # The note of _log_invoices says it: no tracking message per ticket.
-        tickets.with_context(mail_notrack=True).write({"billing_state": "invoiced"})
-        tickets._log_invoices(invoices)
+        Move = self.env["account.move"].with_context(default_move_type="out_invoice")
+        invoices = create_with_fresh_statistics(Move, invoice_vals_list)
+        invoices._message_log_batch(
+            bodies={
+                invoice.id: self.env._(
+                    "Bills the helpdesk tickets %(tickets)s",
+                    tickets=html_links(invoice.helpdesk_ticket_ids),
+                )
+                for invoice in invoices
+            }
+        )
         return invoices
 
     def _prepare_invoices_values(self, group_by_partner, group_work_lines):
@@ -364,7 +443,7 @@ class HelpdeskTicket(models.Model):
 
         One dict per grouping key, ready for one ``account.move.create()``;
         each line is numbered (``sequence``) in the order of its invoice, and
-        says which work lines it bills in ``helpdesk_work_line_ids``.
+        links the work lines it bills (``helpdesk_work_line_ids``).
         """
         # One query per level of contacts under the customers, that the search
         # of the invoice addresses would otherwise read customer by customer.
@@ -430,132 +509,6 @@ class HelpdeskTicket(models.Model):
             .search([("company_id", "in", [*self.company_id.ids, False])], limit=1)
         )
 
-    @api.model
-    def _create_invoice_moves(self, invoice_vals_list):
-        """Create the invoices: one ``create()``, or two when statistics are stale.
-
-        When PostgreSQL's statistics describe ``account_move_line`` as (nearly)
-        empty, as autovacuum leaves them after rolled-back batches or deleted
-        test invoices on a young database, the planner runs the payment-state
-        query of every invoice creation as a cross join of the journal items:
-        minutes instead of seconds. Then ``ANALYZE`` refreshes them first; if
-        the table still has no line to count, a first small batch gives it some
-        (``ANALYZE`` counts the lines this transaction made) before the rest.
-        """
-        Move = self.env["account.move"].with_context(default_move_type="out_invoice")
-        first_batch = 20
-        if not self._journal_item_statistics_stale():
-            return Move.create(invoice_vals_list)
-        self._analyze_journal_items()
-        if (
-            len(invoice_vals_list) <= first_batch
-            or not self._journal_item_statistics_stale()
-        ):
-            return Move.create(invoice_vals_list)
-        invoices = Move.create(invoice_vals_list[:first_batch])
-        self._analyze_journal_items()
-        return invoices + Move.create(invoice_vals_list[first_batch:])
-
-    @api.model
-    def _journal_item_statistics_stale(self):
-        """Whether the planner sees fewer journal items than table pages.
-
-        A table that was never analyzed (``reltuples = -1``) or is truly
-        empty (no page) is estimated from its real size: no trap there.
-        """
-        self.env.cr.execute(
-            "SELECT reltuples, relpages FROM pg_class "
-            "WHERE oid = 'account_move_line'::regclass"
-        )
-        reltuples, relpages = self.env.cr.fetchone()
-        return relpages > 0 and 0 <= reltuples < relpages
-
-    @api.model
-    def _analyze_journal_items(self):
-        self.env.flush_all()
-        self.env.cr.execute("ANALYZE account_move_line")
-
-    @api.model
-    def _pop_work_line_links(self, invoice_vals_list):
-        """Take the work line links out of the invoice values.
-
-        Left in the values, ``create()`` would write them one invoice line at
-        a time in the middle of Odoo's invoice creation; taken out, the values
-        are the plain invoice values (the benchmark's floor creates the very
-        same), and ``_link_work_lines`` writes the links after the one
-        ``create()``, flushed together.
-
-        :return: ``[{line sequence: work line ids}]``, one dict per invoice
-        """
-        links = []
-        for invoice_vals in invoice_vals_list:
-            invoice_links = {}
-            for command in invoice_vals["invoice_line_ids"]:
-                line_vals = command[2]
-                ids = []
-                for link in line_vals.pop("helpdesk_work_line_ids", ()):
-                    if link[0] == Command.SET:
-                        ids += link[2]
-                    else:  # Command.link, the one _prepare_invoice_line*() use
-                        ids.append(link[1])
-                if ids:
-                    invoice_links[line_vals["sequence"]] = ids
-            links.append(invoice_links)
-        return links
-
-    @api.model
-    def _link_work_lines(self, invoices, links):
-        """Put the work lines on the invoice lines made for them.
-
-        One ``UPDATE`` for every work line of the batch: through the ORM it
-        would be one ``write()`` per invoice line (8,000 for a month of 2,000
-        tickets, a tenth of the add-on's own time). What the ORM would check
-        is checked here: the user may link work lines to invoices (the guard
-        of ``write``), and no stored field depends on the link; the caches of
-        the fields that do are invalidated.
-
-        :param invoices: the invoices created from the values, in their order
-        :param list links: ``[{line sequence: work line ids}]`` from
-            ``_pop_work_line_links``
-        """
-        line_ids = {
-            (line.move_id.id, line.sequence): line.id
-            for line in invoices.invoice_line_ids
-        }
-        rows = [
-            (work_line_id, line_ids[invoice.id, sequence], invoice.id)
-            for invoice, invoice_links in zip(invoices, links, strict=True)
-            for sequence, work_line_ids in invoice_links.items()
-            for work_line_id in work_line_ids
-        ]
-        work_lines = self.env["helpdesk.ticket.work.line"].browse(
-            [row[0] for row in rows]
-        )
-        work_lines._check_invoice_link_access()
-        work_lines.flush_recordset()
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE helpdesk_ticket_work_line AS work_line
-                   SET invoice_line_id = link.invoice_line_id,
-                       invoice_id = link.invoice_id,
-                       write_uid = %(uid)s,
-                       write_date = %(now)s
-                  FROM (VALUES %(rows)s) AS link(id, invoice_line_id, invoice_id)
-                 WHERE work_line.id = link.id
-                """,
-                uid=self.env.uid,
-                now=fields.Datetime.now(),
-                rows=SQL(", ").join(SQL("(%s, %s, %s)", *row) for row in rows),
-            )
-        )
-        work_lines.invalidate_recordset(
-            ["invoice_line_id", "invoice_id", "write_uid", "write_date"]
-        )
-        invoices.invoice_line_ids.invalidate_recordset(["helpdesk_work_line_ids"])
-        invoices.invalidate_recordset(["helpdesk_ticket_ids", "helpdesk_ticket_count"])
-        work_lines.ticket_id.invalidate_recordset(["invoice_ids", "invoice_count"])
-
     def _get_being_invoiced_message(self):
         """Error for these tickets, locked by another user's invoicing."""
         return self.env._(
@@ -564,17 +517,10 @@ class HelpdeskTicket(models.Model):
             tickets=", ".join(self.mapped("display_name")),
         )
 
-    def _get_changed_meanwhile_message(self):
-        """Error when tickets were changed by someone else during the request."""
-        return self.env._(
-            "Some of the selected tickets were changed by someone else in the "
-            "meantime (invoiced, perhaps): reload the list and try again."
-        )
-
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced_work(self):
         # The database deletes work lines with their ticket, past their own lock.
-        billed = self.work_line_ids.filtered("invoice_line_id")[:1]
+        billed = self.work_line_ids.filtered(lambda line: line._is_billed())[:1]
         if billed:
             raise UserError(billed.ticket_id._get_unlink_invoiced_message(billed))
 
@@ -589,95 +535,6 @@ class HelpdeskTicket(models.Model):
             # sudo: only the name of the invoice is shown.
             invoice=billed_line.invoice_id.sudo().display_name,
         )
-
-    def _reopen_after_release(self, labels, event):
-        """Tell these tickets that work lines of theirs left an invoice.
-
-        The invoiced tickets with no work line left on any invoice go back to
-        To Invoice; each ticket's chatter says what happened. One query for
-        the work lines still billed, one write, one batch of notes.
-
-        :param dict labels: ``{ticket: invoice names or links (Markup)}``
-        :param str event: ``deleted``, ``cancelled``, ``reversed`` or
-            ``line_removed``
-        """
-        still_billed = self.env["helpdesk.ticket.work.line"]._read_group(
-            [("ticket_id", "in", self.ids), ("invoice_line_id", "!=", False)],
-            groupby=["ticket_id"],
-        )
-        still_billed_ids = {ticket.id for (ticket,) in still_billed}
-        to_reopen = self.filtered(
-            lambda ticket: ticket.billing_state == "invoiced"
-            and ticket.id not in still_billed_ids
-        )
-        # The note below says it: no separate tracking message per ticket.
-        to_reopen.with_context(mail_notrack=True).write({"billing_state": "to_invoice"})
-        self._message_log_batch(
-            bodies={
-                ticket.id: ticket._get_release_message(
-                    labels[ticket], event, ticket in to_reopen
-                )
-                for ticket in self
-            }
-        )
-
-    def _get_release_message(self, invoices, event, reopened):
-        """The chatter note of a ticket whose work lines left ``invoices``."""
-        self.ensure_one()
-        if event == "deleted":
-            what = self.env._(
-                "Invoice %(invoices)s was deleted: its work lines on this ticket "
-                "are no longer invoiced.",
-                invoices=invoices,
-            )
-        elif event == "cancelled":
-            what = self.env._(
-                "Invoice %(invoices)s was cancelled: its work lines on this "
-                "ticket are no longer invoiced.",
-                invoices=invoices,
-            )
-        elif event == "reversed":
-            what = self.env._(
-                "Invoice %(invoices)s was fully reversed by a credit note: its "
-                "work lines on this ticket are no longer invoiced.",
-                invoices=invoices,
-            )
-        else:
-            what = self.env._(
-                "Lines were removed from invoice %(invoices)s: the work lines "
-                "they billed on this ticket are no longer invoiced.",
-                invoices=invoices,
-            )
-        if reopened:
-            then = self.env._("The ticket is To Invoice again.")
-        elif self.billing_state == "invoiced":
-            then = self.env._(
-                "The ticket stays Invoiced: other work lines of it are still "
-                "on an invoice. Set its Billing State to To Invoice to bill the "
-                "released ones again."
-            )
-        else:
-            then = ""
-        return Markup(" ").join(part for part in (what, then) if part)
-
-    def _log_invoices(self, invoices):
-        """Link tickets and invoices in both chatters, one batch each."""
-        ticket_bodies = {
-            ticket.id: self.env._(
-                "Invoiced on %(invoices)s",
-                invoices=html_links(ticket.work_line_ids.invoice_id & invoices),
-            )
-            for ticket in self
-        }
-        self._message_log_batch(bodies=ticket_bodies)
-        invoice_bodies = {
-            invoice.id: self.env._(
-                "Bills the helpdesk tickets %(tickets)s",
-                tickets=html_links(invoice.helpdesk_ticket_ids),
-            )
-            for invoice in invoices
-        }
-        invoices._message_log_batch(bodies=invoice_bodies)
 
 
 def html_links(records):

@@ -1,12 +1,17 @@
 # Copyright 2026 helpdesk_mgmt_invoicing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from markupsafe import escape
+
+from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
-from odoo.tools import format_date
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import float_compare, float_round, format_date
+from odoo.tools.misc import formatLang
 
 from .helpdesk_ticket import html_links
+
+# The key of the billed hours remembered before a change, for the chatter.
+BILLING_NOTES_KEY = "helpdesk_mgmt_invoicing.billed_hours"
 
 
 class HelpdeskTicketWorkLine(models.Model):
@@ -73,13 +78,40 @@ class HelpdeskTicketWorkLine(models.Model):
         compute="_compute_price_subtotal",
         store=True,
     )
+    invoice_line_ids = fields.Many2many(
+        comodel_name="account.move.line",
+        relation="helpdesk_ticket_work_line_invoice_line_rel",
+        column1="work_line_id",
+        column2="invoice_line_id",
+        string="Invoice Lines",
+        readonly=True,
+        copy=False,
+        groups="account.group_account_invoice",
+        help="Every customer invoice and credit note line that billed this "
+        "work, cancelled ones included.",
+    )
+    quantity_invoiced = fields.Float(
+        string="Hours Billed",
+        compute="_compute_billing",
+        store=True,
+        digits="Product Unit of Measure",
+        help="Hours billed on customer invoices that are not cancelled, minus "
+        "those credited by credit notes that are not cancelled.",
+    )
+    quantity_to_invoice = fields.Float(
+        string="Hours Left to Invoice",
+        compute="_compute_billing",
+        store=True,
+        digits="Product Unit of Measure",
+    )
     invoice_line_id = fields.Many2one(
         comodel_name="account.move.line",
         string="Invoice Line",
-        readonly=True,
-        copy=False,
+        compute="_compute_billing",
+        store=True,
         index="btree_not_null",
-        ondelete="set null",
+        help="The invoice line that bills this work now; none once its invoice "
+        "is cancelled or a credit note credits it.",
     )
     invoice_id = fields.Many2one(
         related="invoice_line_id.move_id",
@@ -111,15 +143,105 @@ class HelpdeskTicketWorkLine(models.Model):
         for line in self:
             line.price_subtotal = line.quantity * line.price_unit
 
+    def _compare_hours(self, first, second):
+        """``float_compare`` of two quantities at the precision of the hours."""
+        digits = self._fields["quantity"].get_digits(self.env)[1]
+        return float_compare(first, second, precision_digits=digits)
+
+    @api.depends(
+        "quantity",
+        "invoice_line_ids.quantity",
+        "invoice_line_ids.move_id.state",
+        "invoice_line_ids.move_id.move_type",
+        # A line merging several work lines bills each its share.
+        "invoice_line_ids.helpdesk_work_line_ids.quantity",
+    )
+    def _compute_billing(self):
+        """What is billed, derived from the invoice lines, as ``sale`` derives
+        ``qty_invoiced``: every delete, cancel, reset to draft, credit note or
+        line removal is reflected with no code of its own."""
+        digits = self._fields["quantity"].get_digits(self.env)[1]
+        for line in self:
+            billed = sum(
+                line._get_invoice_line_quantity(invoice_line)
+                for invoice_line in line.invoice_line_ids
+            )
+            billed = float_round(billed, precision_digits=digits)
+            line.quantity_invoiced = billed
+            line.quantity_to_invoice = max(
+                float_round(line.quantity - billed, precision_digits=digits), 0.0
+            )
+            if line._compare_hours(billed, 0.0) > 0:
+                line.invoice_line_id = line.invoice_line_ids.filtered(
+                    lambda invoice_line: invoice_line.move_id.move_type == "out_invoice"
+                    and invoice_line.move_id.state != "cancel"
+                ).sorted("id")[-1:]
+            else:
+                line.invoice_line_id = False
+
+    def _get_invoice_line_quantity(self, invoice_line):
+        """Hours of this work line that ``invoice_line`` bills: positive on an
+        invoice, negative on a credit note, zero once cancelled.
+
+        A line that merges several work lines bills each of them in
+        proportion to its hours to invoice.
+        """
+        self.ensure_one()
+        move = invoice_line.move_id
+        if move.state == "cancel" or move.move_type not in (
+            "out_invoice",
+            "out_refund",
+        ):
+            return 0.0
+        work_lines = invoice_line.helpdesk_work_line_ids
+        total = sum(work_lines.mapped("quantity"))
+        share = self.quantity / total if total else 1.0 / len(work_lines)
+        sign = 1.0 if move.move_type == "out_invoice" else -1.0
+        return sign * invoice_line.quantity * share
+
+    @api.constrains("quantity_invoiced", "quantity")
+    def _check_billed_once(self):
+        """The guard against double billing: whatever the accounting path
+        (posting, reset to draft, a credit note cancelled or deleted, an
+        invoice line edited), no work is billed beyond its hours to invoice."""
+        for line in self:
+            if line._compare_hours(line.quantity_invoiced, max(line.quantity, 0.0)) > 0:
+                raise ValidationError(line._get_billed_twice_message())
+
+    def _get_billed_twice_message(self):
+        """Why this work line cannot be billed once more, and what to do."""
+        self.ensure_one()
+        # sudo: names the invoices that bill the work, to a user who may not
+        # read invoices but must know which ones.
+        invoices = self.sudo().invoice_line_ids.move_id.filtered(
+            lambda move: move.state != "cancel" and move.move_type == "out_invoice"
+        )
+        return self.env._(
+            "%(ticket)s: the work of %(date)s would be billed twice: it is already "
+            "billed on %(invoices)s (%(hours)s hours to invoice). Cancel or delete "
+            "one of these invoices, or credit it with a credit note, first.",
+            ticket=self.ticket_id.display_name,
+            date=format_date(self.env, self.date),
+            invoices=", ".join(invoices.mapped("display_name")),
+            hours=self.quantity,
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
-        if any(vals.get("invoice_line_id") for vals in vals_list):
+        if any(vals.get("invoice_line_ids") for vals in vals_list):
             self._check_invoice_link_access()
         return super().create(vals_list)
 
     def write(self, vals):
-        if "invoice_line_id" in vals:
+        if "invoice_line_ids" in vals:
             self._check_invoice_link_access()
+        if self._get_billing_derived_fields().intersection(vals) and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "What is billed is derived from the invoices: change the "
+                    "invoices, not the work lines."
+                )
+            )
         if self._get_invoiced_locked_fields().intersection(vals):
             self._check_not_invoiced()
         return super().write(vals)
@@ -128,11 +250,16 @@ class HelpdeskTicketWorkLine(models.Model):
     def _unlink_except_invoiced(self):
         self._check_not_invoiced(deleting=True)
 
+    # ------------------------------------------------------------------
+    # Invoice lines
+    # ------------------------------------------------------------------
+
     def _get_invoice_line_label(self, lang):
         """Label of the invoice line made from this single work line."""
         self.ensure_one()
         date = format_date(self.env, self.date, lang_code=lang)
-        return f"{date} - {self.name or self.product_id.display_name}"
+        description = self.name or self.product_id.with_context(lang=lang).display_name
+        return f"{date} - {description}"
 
     def _prepare_invoice_line(self, lang):
         """Values of the invoice line that bills this single work line."""
@@ -140,15 +267,22 @@ class HelpdeskTicketWorkLine(models.Model):
         return {
             "display_type": "product",
             "product_id": self.product_id.id,
-            "quantity": self.quantity,
+            "quantity": self.quantity_to_invoice,
             "price_unit": self.price_unit,
             "name": self._get_invoice_line_label(lang),
             "helpdesk_work_line_ids": [Command.link(self.id)],
         }
 
     def _get_invoice_line_merge_key(self):
-        """Work lines with the same key become one line under "Group work lines"."""
+        """Work lines with the same key become one line under "Group work lines".
+
+        Work already billed in part (a partial credit note) keeps a line of
+        its own, so that each merged line bills its work lines in proportion
+        to their hours.
+        """
         self.ensure_one()
+        if self._compare_hours(self.quantity_invoiced, 0.0):
+            return (self,)
         return (self.product_id, self.currency_id.round(self.price_unit))
 
     def _get_merged_invoice_line_label(self, lang):
@@ -172,7 +306,7 @@ class HelpdeskTicketWorkLine(models.Model):
         return {
             "display_type": "product",
             "product_id": first.product_id.id,
-            "quantity": sum(self.mapped("quantity")),
+            "quantity": sum(self.mapped("quantity_to_invoice")),
             "price_unit": first.price_unit,
             "name": self._get_merged_invoice_line_label(lang),
             "helpdesk_work_line_ids": [Command.link(line.id) for line in self],
@@ -190,12 +324,72 @@ class HelpdeskTicketWorkLine(models.Model):
         return [lines._prepare_merged_invoice_line(lang) for lines in groups.values()]
 
     # ------------------------------------------------------------------
-    # Locks and release
+    # Eligibility: the work line's own rules
+    # ------------------------------------------------------------------
+
+    def _has_hours_to_invoice(self):
+        """Whether an invoice made now would bill this work line."""
+        self.ensure_one()
+        return self._compare_hours(self.quantity_to_invoice, 0.0) > 0
+
+    def _is_unfinished(self):
+        """Logged without hours and never billed: not "correctly filled in"."""
+        self.ensure_one()
+        return self._compare_hours(self.quantity, 0.0) <= 0 and not self._compare_hours(
+            self.quantity_invoiced, 0.0
+        )
+
+    def _get_invoicing_issue(self, bad_products):
+        """Why this work line keeps its ticket from being invoiced, or ``False``.
+
+        :param dict bad_products: ``{(company, product id): reason}`` for the
+            services that cannot be billed
+        """
+        self.ensure_one()
+        return (
+            self._get_missing_service_issue()
+            or self._get_missing_hours_issue()
+            or self._get_service_issue(bad_products)
+        )
+
+    def _get_missing_service_issue(self):
+        if self.product_id:
+            return False
+        return self.env._(
+            "%(ticket)s: the work line of %(date)s has no service: choose the "
+            "service on the line.",
+            ticket=self.ticket_id.display_name,
+            date=format_date(self.env, self.date),
+        )
+
+    def _get_missing_hours_issue(self):
+        if not self._is_unfinished():
+            return False
+        return self.env._(
+            "%(ticket)s: the work line of %(date)s has no hours to invoice: enter "
+            "the hours, or delete the line.",
+            ticket=self.ticket_id.display_name,
+            date=format_date(self.env, self.date),
+        )
+
+    def _get_service_issue(self, bad_products):
+        reason = bad_products.get((self.company_id, self.product_id.id))
+        if not reason:
+            return False
+        return self.env._(
+            "%(ticket)s: the work line of %(date)s: %(reason)s",
+            ticket=self.ticket_id.display_name,
+            date=format_date(self.env, self.date),
+            reason=reason,
+        )
+
+    # ------------------------------------------------------------------
+    # Locks
     # ------------------------------------------------------------------
 
     @api.model
     def _get_invoiced_locked_fields(self):
-        """Fields that no longer change once the work line is on an invoice.
+        """Fields that no longer change once the work line is billed.
 
         What the customer is billed for: the service, the day, the hours and
         the price. The description and the technician stay editable.
@@ -211,8 +405,23 @@ class HelpdeskTicketWorkLine(models.Model):
             "price_unit",
         }
 
+    @api.model
+    def _get_billing_derived_fields(self):
+        """Fields derived from the invoices, never written by hand."""
+        return {
+            "quantity_invoiced",
+            "quantity_to_invoice",
+            "invoice_line_id",
+            "invoice_id",
+        }
+
+    def _is_billed(self):
+        """Whether some of this work's hours are billed now."""
+        self.ensure_one()
+        return self._compare_hours(self.quantity_invoiced, 0.0) > 0
+
     def _check_invoice_link_access(self):
-        """Only invoicing does link work lines to invoice lines, or release them."""
+        """Only invoicing puts work lines on invoice lines, or takes them off."""
         if self.env.su or self.env.user.has_group("account.group_account_invoice"):
             return
         raise AccessError(
@@ -224,7 +433,7 @@ class HelpdeskTicketWorkLine(models.Model):
 
     def _check_not_invoiced(self, deleting=False):
         """Raise when one of these work lines is billed on an invoice."""
-        billed = self.filtered("invoice_line_id")[:1]
+        billed = self.filtered(lambda line: line._is_billed())[:1]
         if billed:
             raise UserError(billed._get_invoiced_lock_message(deleting))
 
@@ -254,43 +463,130 @@ class HelpdeskTicketWorkLine(models.Model):
             **values,
         )
 
-    def _release_from_invoices(self, event):
-        """Take these work lines off the invoices that no longer bill them.
+    # ------------------------------------------------------------------
+    # The chatter: what happened to the billed hours
+    # ------------------------------------------------------------------
 
-        Their tickets go back to To Invoice when no work line of theirs is left
-        on an invoice, and each ticket's chatter says what happened: one batch
-        for all the tickets.
+    def _compute_field_value(self, field):
+        # Remember the billed hours before they change, as mail's tracking
+        # remembers tracked values: the tickets' chatter says what changed
+        # when the transaction ends (_log_billing_changes).
+        if field.compute == "_compute_billing" and any(self._ids):
+            self._remember_billed_hours()
+        return super()._compute_field_value(field)
 
-        :param str event: what happened to the invoices: ``deleted``,
-            ``cancelled``, ``reversed`` or ``line_removed``
-        """
-        # sudo: the user was allowed to delete, cancel or reverse the invoice
-        # (or remove its line); releasing its work lines and reopening their
-        # tickets is the consequence, whatever the user's helpdesk rights.
-        lines = self.sudo().filtered("invoice_line_id")
-        if not lines:
+    def _remember_billed_hours(self):
+        data = self.env.cr.precommit.data
+        if BILLING_NOTES_KEY not in data:
+            data[BILLING_NOTES_KEY] = {}
+            self.env.cr.precommit.add(self._log_billing_changes)
+        before = data[BILLING_NOTES_KEY]
+        for line in self.filtered("id"):
+            if line.id not in before:
+                # The old values: the fields being computed are no longer
+                # marked to compute, so reading gives what is stored.
+                before[line.id] = (line.quantity_invoiced, line.invoice_line_id.id)
+
+    def _log_billing_changes(self):
+        """Tell each ticket whose billed hours changed what happened, one note
+        per ticket, in one batch."""
+        before = self.env.cr.precommit.data.pop(BILLING_NOTES_KEY, {})
+        lines = self.sudo().browse(list(before)).exists()
+        changed = lines.filtered(
+            lambda line: line._compare_hours(line.quantity_invoiced, before[line.id][0])
+        )
+        if not changed:
             return
-        labels = {}
-        for ticket, ticket_lines in lines.grouped("ticket_id").items():
-            invoices = ticket_lines.invoice_id
-            if event == "deleted":
-                # A deleted invoice has no page to link to: its name is kept.
-                labels[ticket] = escape(", ".join(invoices.mapped("display_name")))
-            else:
-                labels[ticket] = html_links(invoices)
-        # Read before the links go: which invoice billed which tickets.
-        tickets_by_invoice = {
-            invoice: invoice_lines.ticket_id
-            for invoice, invoice_lines in lines.grouped("invoice_id").items()
-        }
-        lines.write({"invoice_line_id": False})
-        lines.ticket_id._reopen_after_release(labels, event)
-        if event in ("cancelled", "reversed"):
-            # The invoice stays: say on it that it no longer bills the work.
-            invoices = self.env["account.move"].union(*tickets_by_invoice)
-            invoices._message_log_batch(
-                bodies={
-                    invoice.id: invoice._get_helpdesk_release_note(tickets)
-                    for invoice, tickets in tickets_by_invoice.items()
-                }
+        # The invoice lines that billed the work before, where they still exist.
+        old_invoice_lines = (
+            self.env["account.move.line"]
+            .sudo()
+            .browse({before[line.id][1] for line in changed} - {False})
+            .exists()
+        )
+        bodies = {}
+        for ticket, ticket_lines in changed.grouped("ticket_id").items():
+            bodies[ticket.id] = ticket_lines._get_billing_change_message(
+                before, old_invoice_lines
             )
+        self.env["helpdesk.ticket"].browse(list(bodies))._message_log_batch(
+            bodies=bodies
+        )
+
+    def _get_billing_change_message(self, before, old_invoice_lines):
+        """The note of a ticket whose work lines (``self``) changed billed hours.
+
+        :param dict before: ``{work line id: (billed hours, invoice line id)}``
+            before the change
+        :param old_invoice_lines: the invoice lines that billed them before,
+            those that still exist
+        """
+        ticket = self.ticket_id
+        gained = self.filtered(lambda line: line.quantity_invoiced > before[line.id][0])
+        lost = self - gained
+        parts = []
+        if gained:
+            parts.append(
+                self.env._(
+                    "Billed on %(invoices)s: %(hours)s hours.",
+                    hours=gained._format_hours_change(before),
+                    invoices=html_links(gained.invoice_id),
+                )
+            )
+        if lost:
+            reasons = lost._get_billing_loss_reasons(before, old_invoice_lines)
+            parts.append(
+                self.env._(
+                    "%(hours)s hours are no longer billed: %(reasons)s.",
+                    hours=lost._format_hours_change(before),
+                    reasons=Markup("; ").join(reasons),
+                )
+            )
+            if ticket.billing_state == "to_invoice":
+                parts.append(self.env._("The ticket is To Invoice again."))
+        return Markup(" ").join(parts)
+
+    def _get_billing_loss_reasons(self, before, old_invoice_lines):
+        """Why these work lines lost billed hours, told from their invoices now
+        (a deleted invoice line leaves no trace but its absence)."""
+        counting = self.invoice_line_ids.filtered(
+            lambda line: line.move_id.state != "cancel"
+        ).move_id
+        old_ids = {before[line.id][1] for line in self}
+        cancelled = old_invoice_lines.filtered(
+            lambda line: line.id in old_ids and line.move_id.state == "cancel"
+        ).move_id
+        credit_notes = counting.filtered(lambda move: move.move_type == "out_refund")
+        reasons = []
+        if cancelled:
+            reasons.append(
+                self.env._(
+                    "invoice %(invoices)s was cancelled", invoices=html_links(cancelled)
+                )
+            )
+        if credit_notes:
+            reasons.append(
+                self.env._(
+                    "credit note %(credit_notes)s credits it",
+                    credit_notes=html_links(credit_notes),
+                )
+            )
+        if not reasons:
+            invoices = counting - credit_notes
+            if invoices:
+                reasons.append(
+                    self.env._(
+                        "fewer hours are billed on %(invoices)s",
+                        invoices=html_links(invoices),
+                    )
+                )
+            else:
+                reasons.append(
+                    self.env._("the invoice lines that billed it were deleted")
+                )
+        return reasons
+
+    def _format_hours_change(self, before):
+        """Hours gained or lost by these lines since ``before``, formatted."""
+        change = sum(abs(line.quantity_invoiced - before[line.id][0]) for line in self)
+        return formatLang(self.env, change, digits=2)

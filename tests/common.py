@@ -130,8 +130,36 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
         ]
 
     def _invoice(self, tickets, **options):
-        """Run the business method as the billing clerk."""
-        return tickets.with_user(self.clerk)._create_invoices(**options)
+        """Run the business method as the billing clerk, to the end of the
+        request (the chatter notes are written when it commits)."""
+        invoices = tickets.with_user(self.clerk)._create_invoices(**options)
+        self._end_request(self.clerk)
+        return invoices
+
+    def _end_request(self, user=None):
+        """What the end of a request runs before it commits: pending writes,
+        then the hooks that write the chatter notes (as ``user``)."""
+        env = self.env(user=user) if user else self.env
+        env.flush_all()
+        env.cr.precommit.run()
+
+    def _reverse(self, invoice, modify=False):
+        """Credit ``invoice`` with Odoo's reversal wizard, as the billing clerk
+        (``modify``: "Reverse and create invoice")."""
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_user(self.clerk)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create(
+                {
+                    "date": date(2026, 4, 2),
+                    "journal_id": invoice.journal_id.id,
+                    "reason": "Billed twice",
+                }
+            )
+        )
+        wizard.modify_moves() if modify else wizard.refund_moves()
+        return wizard.new_move_ids
 
     @staticmethod
     def _product_lines(invoice):

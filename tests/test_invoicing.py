@@ -165,7 +165,7 @@ class TestInvoicing(HelpdeskInvoicingCommon):
             self.assertEqual(work_line.invoice_line_id.move_id, invoice)
             self.assertEqual(work_line.invoice_line_id.quantity, work_line.quantity)
         ticket_note = ticket.message_ids.filtered(
-            lambda m: "Invoiced on" in (m.body or "")
+            lambda m: "Billed on" in (m.body or "")
         )
         self.assertEqual(len(ticket_note), 1)
         self.assertIn(f'data-oe-id="{invoice.id}"', ticket_note.body)

@@ -143,8 +143,9 @@ class TestLocks(HelpdeskInvoicingCommon):
     def test_only_invoicing_puts_work_on_invoices(self):
         """A technician cannot unlock a line by taking it off its invoice."""
         with self.assertRaises(AccessError):
-            self.billed.with_user(self.technician).write({"invoice_line_id": False})
-        self.assertEqual(self.billed.invoice_id, self.invoice)
+            self.billed.with_user(self.technician).write(
+                {"invoice_line_ids": [Command.clear()]}
+            )
         with self.assertRaises(AccessError):
             self.env["helpdesk.ticket.work.line"].with_user(self.technician).create(
                 {
@@ -152,6 +153,19 @@ class TestLocks(HelpdeskInvoicingCommon):
                     "date": date(2026, 3, 20),
                     "product_id": self.support.id,
                     "quantity": 1.0,
-                    "invoice_line_id": self.billed.invoice_line_id.id,
+                    "invoice_line_ids": [Command.set(self.billed.invoice_line_ids.ids)],
                 }
             )
+        self.assertEqual(self.billed.invoice_id, self.invoice)
+
+    def test_billed_hours_are_derived_never_written(self):
+        """What is billed follows the invoices: nobody writes it by hand."""
+        for user in (self.technician, self.clerk):
+            for field_name in ("quantity_invoiced", "invoice_line_id"):
+                with (
+                    self.subTest(user=user.login, field=field_name),
+                    self.assertRaises(AccessError),
+                ):
+                    self.billed.with_user(user).write({field_name: False})
+        self.assertEqual(self.billed.quantity_invoiced, 2.0)
+        self.assertEqual(self.billed.invoice_id, self.invoice)

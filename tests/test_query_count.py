@@ -23,6 +23,7 @@ from odoo import Command
 from odoo.sql_db import Cursor
 from odoo.tests import tagged
 
+from ..db_statistics import journal_item_statistics_stale
 from .common import HelpdeskInvoicingCommon
 
 # The ORM writes rows by batches of 100 (one INSERT or UPDATE each), and the
@@ -161,8 +162,7 @@ class TestQueryCount(HelpdeskInvoicingCommon):
             "UPDATE pg_class SET reltuples = 0, relpages = GREATEST(relpages, 10) "
             "WHERE oid = 'account_move_line'::regclass"
         )
-        Ticket = self.env["helpdesk.ticket"]
-        self.assertTrue(Ticket._journal_item_statistics_stale())
+        self.assertTrue(journal_item_statistics_stale(self.env))
 
         invoices = self._invoice(self._month_of_tickets(25))
 

@@ -1,0 +1,455 @@
+# Copyright 2026 helpdesk_mgmt_invoicing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Every hour billed exactly once, whatever accounting does: a property.
+
+Hypothesis plays random sequences of what a billing clerk, an accountant and
+the technicians do — invoice tickets in the three modes, post, cancel, reset
+to draft, credit in full or in part, unreconcile, delete a draft, remove an
+invoice line, lower or raise a draft line's hours, add and edit work — and
+after every step reads the invoices straight from the database to check that
+
+- no work line is billed beyond its hours to invoice, net of credit notes;
+- each work line's billed hours, hours left to invoice and invoice link, and
+  each ticket's billing state, are what the invoices say;
+- a refusal is a ``UserError`` and changes nothing.
+
+The sequences are derandomized (the same in every run), bounded, and a
+failing one is printed step by step.
+"""
+
+import logging
+import sys
+from collections import defaultdict
+from datetime import date
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import HelpdeskInvoicingCommon
+
+_logger = logging.getLogger(__name__)
+
+SEQUENCES = 200
+STEPS = 30
+TOLERANCE = 0.005
+MODES = [
+    {},
+    {"group_by_partner": True},
+    {"group_work_lines": True},
+    {"group_by_partner": True, "group_work_lines": True},
+]
+
+
+class BillingMachine(RuleBasedStateMachine):
+    """One sequence of operations on the tickets of ``case``, rolled back at
+    its end."""
+
+    case = None  # the test case, set by the test
+    statistics = None
+
+    @initialize()
+    def start(self):
+        self.env = self.case.env
+        self._known_moves = None
+        self.steps = 0
+        self.savepoint = self.env.cr.savepoint()
+        self.statistics["sequences"] += 1
+
+    def teardown(self):
+        if self.steps >= STEPS:
+            self.statistics["full sequences"] += 1
+        self.savepoint.close(rollback=True)
+        self.env.invalidate_all()
+
+    # ------------------------------------------------------------------
+    # Reading what is there
+    # ------------------------------------------------------------------
+
+    @property
+    def clerk(self):
+        return self.case.clerk
+
+    def _moves(self, states=("draft", "posted", "cancel"), types=None):
+        """The customers' invoices and credit notes in these states (read once
+        per step: the rules' preconditions ask often)."""
+        if self._known_moves is None:
+            self.env.flush_all()
+            self.env.cr.execute(
+                "SELECT id, state, move_type FROM account_move "
+                "WHERE commercial_partner_id IN %s ORDER BY id",
+                [tuple(self.case.customers.ids)],
+            )
+            self._known_moves = self.env.cr.fetchall()
+        types = types or ("out_invoice", "out_refund")
+        return self.env["account.move"].browse(
+            [
+                move_id
+                for move_id, state, move_type in self._known_moves
+                if state in states and move_type in types
+            ]
+        )
+
+    def _draft_product_lines(self):
+        return self.case._product_lines(self._moves(["draft"]))
+
+    def _pick(self, records, index):
+        return records[index % len(records)]
+
+    def _work_lines(self):
+        return self.case.tickets.work_line_ids.sorted("id")
+
+    def _snapshot(self):
+        """The state of the invoices and the work, read from the database."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            "SELECT id, state, move_type FROM account_move "
+            "WHERE commercial_partner_id IN %s ORDER BY id",
+            [tuple(self.case.customers.ids)],
+        )
+        moves = cr.fetchall()
+        cr.execute(
+            "SELECT rel.work_line_id, rel.invoice_line_id, line.quantity "
+            "FROM helpdesk_ticket_work_line_invoice_line_rel rel "
+            "JOIN account_move_line line ON line.id = rel.invoice_line_id "
+            "ORDER BY 1, 2"
+        )
+        links = cr.fetchall()
+        cr.execute(
+            "SELECT id, quantity, quantity_invoiced, invoice_line_id "
+            "FROM helpdesk_ticket_work_line WHERE ticket_id IN %s ORDER BY id",
+            [tuple(self.case.tickets.ids)],
+        )
+        work = cr.fetchall()
+        return moves, links, work
+
+    def _attempt(self, operation):
+        """Run ``operation`` as a request would: refused, it changes nothing."""
+        self.statistics[f"rule {sys._getframe(1).f_code.co_name}"] += 1
+        self.steps += 1
+        self._known_moves = None
+        before = self._snapshot()
+        try:
+            with self.env.cr.savepoint():
+                operation()
+                self.case._end_request(self.clerk)
+        except UserError:
+            self.env.invalidate_all()
+            self.statistics["refused"] += 1
+            assert self._snapshot() == before, "a refusal changed something"
+        else:
+            self.statistics["done"] += 1
+
+    # ------------------------------------------------------------------
+    # The clerk's and the accountant's operations
+    # ------------------------------------------------------------------
+
+    @rule(
+        which=st.sets(st.integers(0, 3), min_size=1),
+        mode=st.sampled_from(MODES),
+    )
+    def invoice(self, which, mode):
+        tickets = self.case.tickets.browse(
+            [self.case.tickets[i].id for i in sorted(which)]
+        )
+        self._attempt(lambda: tickets.with_user(self.clerk)._create_invoices(**mode))
+
+    @precondition(lambda self: self._moves(["draft"]))
+    @rule(index=st.integers(0, 20))
+    def post(self, index):
+        move = self._pick(self._moves(["draft"]), index).with_user(self.clerk)
+
+        def post():
+            if not move.invoice_date:
+                move.invoice_date = date(2026, 3, 31)
+            move.action_post()
+
+        self._attempt(post)
+
+    @precondition(lambda self: self._moves(["draft", "posted"]))
+    @rule(index=st.integers(0, 20))
+    def cancel(self, index):
+        move = self._pick(self._moves(["draft", "posted"]), index)
+        self._attempt(move.with_user(self.clerk).button_cancel)
+
+    @precondition(lambda self: self._moves(["posted", "cancel"]))
+    @rule(index=st.integers(0, 20))
+    def reset_to_draft(self, index):
+        move = self._pick(self._moves(["posted", "cancel"]), index)
+        self._attempt(move.with_user(self.clerk).button_draft)
+
+    @precondition(lambda self: self._moves(["posted"], ["out_invoice"]))
+    @rule(index=st.integers(0, 20), post=st.booleans())
+    def full_credit_note(self, index, post):
+        invoice = self._pick(self._moves(["posted"], ["out_invoice"]), index)
+
+        def credit():
+            credit_note = self.case._reverse(invoice)
+            if post:
+                credit_note.action_post()
+
+        self._attempt(credit)
+
+    @precondition(lambda self: self._moves(["posted"], ["out_invoice"]))
+    @rule(index=st.integers(0, 20))
+    def reverse_and_create_draft(self, index):
+        invoice = self._pick(self._moves(["posted"], ["out_invoice"]), index)
+        self._attempt(lambda: self.case._reverse(invoice, modify=True))
+
+    def _posted_invoices_with_lines(self):
+        return self.case._product_lines(
+            self._moves(["posted"], ["out_invoice"])
+        ).move_id.sorted("id")
+
+    @precondition(lambda self: self._posted_invoices_with_lines())
+    @rule(
+        index=st.integers(0, 20),
+        line=st.integers(0, 20),
+        hours=st.sampled_from([0.25, 0.5, 1.0]),
+        post=st.booleans(),
+    )
+    def partial_credit_note(self, index, line, hours, post):
+        """A credit note for part of the hours of one line of the invoice."""
+        invoice = self._pick(self._posted_invoices_with_lines(), index)
+
+        def credit():
+            credit_note = self.case._reverse(invoice)
+            lines = self.case._product_lines(credit_note)
+            kept = self._pick(lines, line)
+            credit_note.write(
+                {
+                    "invoice_line_ids": [
+                        Command.update(kept.id, {"quantity": min(hours, kept.quantity)})
+                    ]
+                    + [Command.delete(other.id) for other in lines - kept]
+                }
+            )
+            if post:
+                credit_note.action_post()
+
+        self._attempt(credit)
+
+    @precondition(lambda self: self._moves(["posted"]).line_ids.filtered("reconciled"))
+    @rule(index=st.integers(0, 20))
+    def unreconcile(self, index):
+        moves = self._moves(["posted"]).filtered(
+            lambda move: move.line_ids.filtered("reconciled")
+        )
+        move = self._pick(moves, index)
+        self._attempt(move.with_user(self.clerk).line_ids.remove_move_reconcile)
+
+    @precondition(lambda self: self._moves(["draft"]))
+    @rule(index=st.integers(0, 20))
+    def delete_draft(self, index):
+        move = self._pick(self._moves(["draft"]), index)
+        self._attempt(move.with_user(self.clerk).unlink)
+
+    @precondition(lambda self: self._draft_product_lines())
+    @rule(index=st.integers(0, 50))
+    def remove_invoice_line(self, index):
+        lines = self._draft_product_lines()
+        line = self._pick(lines, index)
+        self._attempt(
+            lambda: line.move_id.with_user(self.clerk).write(
+                {"invoice_line_ids": [Command.delete(line.id)]}
+            )
+        )
+
+    @precondition(lambda self: self._draft_product_lines())
+    @rule(index=st.integers(0, 50), hours=st.sampled_from([-1.0, -0.5, 0.5, 2.0]))
+    def change_invoice_line_hours(self, index, hours):
+        """The clerk lowers (or tries to raise) the hours of a draft's line."""
+        lines = self._draft_product_lines()
+        line = self._pick(lines, index)
+        quantity = max(line.quantity + hours, 0.0)
+        self._attempt(
+            lambda: line.move_id.with_user(self.clerk).write(
+                {"invoice_line_ids": [Command.update(line.id, {"quantity": quantity})]}
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # The technicians' operations
+    # ------------------------------------------------------------------
+
+    @rule(ticket=st.integers(0, 3), hours=st.sampled_from([0.5, 1.0, 2.25]))
+    def add_work(self, ticket, hours):
+        self._attempt(
+            lambda: self.env["helpdesk.ticket.work.line"]
+            .with_user(self.case.technician)
+            .create(
+                {
+                    "ticket_id": self.case.tickets[ticket].id,
+                    "date": date(2026, 3, 20),
+                    "product_id": self.case.support.id,
+                    "quantity": hours,
+                }
+            )
+        )
+
+    @rule(index=st.integers(0, 50), hours=st.sampled_from([0.0, 0.75, 1.5, 4.0]))
+    def edit_work(self, index, hours):
+        """Refused once billed; free otherwise."""
+        line = self._pick(self._work_lines(), index)
+        self._attempt(
+            lambda: line.with_user(self.case.technician).write({"quantity": hours})
+        )
+
+    # ------------------------------------------------------------------
+    # After every step
+    # ------------------------------------------------------------------
+
+    @invariant()
+    def billing_is_what_the_invoices_say(self):
+        self.statistics["checks"] += 1
+        self.env.flush_all()
+        cr = self.env.cr
+        # The invoice lines, the work lines they bill, and their invoices.
+        cr.execute(
+            "SELECT rel.invoice_line_id, rel.work_line_id, line.quantity, "
+            "       move.move_type, move.state "
+            "  FROM helpdesk_ticket_work_line_invoice_line_rel rel "
+            "  JOIN account_move_line line ON line.id = rel.invoice_line_id "
+            "  JOIN account_move move ON move.id = line.move_id"
+        )
+        billing_lines = defaultdict(list)
+        for invoice_line_id, work_line_id, quantity, move_type, state in cr.fetchall():
+            billing_lines[invoice_line_id].append(
+                (work_line_id, quantity, move_type, state)
+            )
+        cr.execute(
+            "SELECT id, ticket_id, quantity, quantity_invoiced, "
+            "       quantity_to_invoice, invoice_line_id "
+            "  FROM helpdesk_ticket_work_line WHERE ticket_id IN %s",
+            [tuple(self.case.tickets.ids)],
+        )
+        work = {row[0]: row[1:] for row in cr.fetchall()}
+        # What the invoices bill, net of credit notes: a line that merges
+        # several work lines bills each in proportion to its hours.
+        billed = defaultdict(float)
+        counting = defaultdict(set)
+        for invoice_line_id, rows in billing_lines.items():
+            total = sum(work[row[0]][1] for row in rows if row[0] in work)
+            for work_line_id, quantity, move_type, state in rows:
+                if state == "cancel" or work_line_id not in work:
+                    continue
+                hours = work[work_line_id][1]
+                share = hours / total if total else 1 / len(rows)
+                sign = 1 if move_type == "out_invoice" else -1
+                billed[work_line_id] += sign * quantity * share
+                if move_type == "out_invoice":
+                    counting[work_line_id].add(invoice_line_id)
+
+        left_by_ticket = defaultdict(bool)
+        billed_by_ticket = defaultdict(bool)
+        for work_line_id, (
+            ticket_id,
+            hours,
+            stored_billed,
+            stored_left,
+            invoice_line_id,
+        ) in work.items():
+            net = billed[work_line_id]
+            where = f"work line {work_line_id}: {hours} h, invoices say {net:.3f}"
+            assert net <= hours + TOLERANCE, f"billed twice: {where}"
+            assert abs(stored_billed - net) < TOLERANCE, (
+                f"{where}, stored {stored_billed}"
+            )
+            assert abs(stored_left - max(hours - net, 0)) < TOLERANCE, where
+            if net > TOLERANCE:
+                assert invoice_line_id in counting[work_line_id], where
+                billed_by_ticket[ticket_id] = True
+            else:
+                assert invoice_line_id is None, f"{where}, linked {invoice_line_id}"
+            if hours - net > TOLERANCE:
+                left_by_ticket[ticket_id] = True
+
+        cr.execute(
+            "SELECT id, billable, billing_state FROM helpdesk_ticket WHERE id IN %s",
+            [tuple(self.case.tickets.ids)],
+        )
+        for ticket_id, billable, state in cr.fetchall():
+            if not billable:
+                expected = "no"
+            elif billed_by_ticket[ticket_id] and not left_by_ticket[ticket_id]:
+                expected = "invoiced"
+            else:
+                expected = "to_invoice"
+            assert state == expected, f"ticket {ticket_id}: {state}, not {expected}"
+
+
+@tagged("post_install", "-at_install")
+class TestBillingProperties(HelpdeskInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Two customers, one of them a company invoiced through its contacts.
+        cls.customers = cls.rossi + cls.verdi
+        cls.tickets = (
+            cls._create_ticket(
+                cls.rossi_mario,
+                [
+                    (date(2026, 3, 2), cls.support, 2.0),
+                    (date(2026, 3, 3), cls.support, 1.5),
+                ],
+            )
+            + cls._create_ticket(cls.rossi_anna, [(date(2026, 3, 4), cls.onsite, 3.0)])
+            + cls._create_ticket(
+                cls.verdi,
+                [
+                    (date(2026, 3, 5), cls.support, 1.0),
+                    (date(2026, 3, 6), cls.onsite, 0.5),
+                ],
+            )
+            + cls._create_ticket(
+                cls.rossi_mario, [(date(2026, 3, 9), cls.support, 0.75)]
+            )
+        )
+
+    def test_every_hour_billed_exactly_once(self):
+        statistics = defaultdict(int)
+        BillingMachine.case = self
+        BillingMachine.statistics = statistics
+        run_state_machine_as_test(
+            BillingMachine,
+            # Every sequence runs its STEPS operations, after the set-up step
+            # (without _min_steps, Hypothesis ends some sooner).
+            _min_steps=STEPS,
+            settings=settings(
+                max_examples=SEQUENCES,
+                stateful_step_count=STEPS + 1,
+                derandomize=True,
+                database=None,
+                deadline=None,
+                suppress_health_check=[
+                    HealthCheck.too_slow,
+                    HealthCheck.filter_too_much,
+                ],
+            ),
+        )
+        # What the property was checked on (make test ARGS="--odoo-log-level=info").
+        summary = (
+            f"{statistics['full sequences']} sequences of {STEPS} operations "
+            f"({statistics['sequences']} in all), {statistics['done']} operations "
+            f"done, {statistics['refused']} refused, {statistics['checks']} checks; "
+            + ", ".join(
+                f"{name[5:]} {count}"
+                for name, count in sorted(statistics.items())
+                if name.startswith("rule ")
+            )
+        )
+        _logger.info("Every hour billed exactly once: %s", summary)
+        self.assertGreaterEqual(statistics["full sequences"], SEQUENCES)
+        self.assertGreater(statistics["refused"], 0)
