@@ -58,6 +58,19 @@ class TestItalian(HelpdeskInvoicingCommon):
             ],
         )
 
+    def test_line_without_description_names_the_service_in_italian(self):
+        """A work line with no description is labelled with its service's name,
+        in the customer's language too, whoever the clerk is."""
+        self.support.with_context(lang="it_IT").name = "Assistenza oraria"
+        ticket = self._create_ticket(
+            self.rossi_mario, [(date(2026, 3, 2), self.support, 1.0)]
+        )
+        ticket.work_line_ids.name = False
+        invoice = self._invoice(ticket.with_context(lang="en_US"))
+        self.assertEqual(
+            self._product_lines(invoice).name, "02/03/2026 - Assistenza oraria"
+        )
+
     def test_english_customer_keeps_english_labels(self):
         """The language is the customer's, not the clerk's nor the company's."""
         (self.bianchi | self.bianchi_luca).lang = "en_US"
