@@ -65,7 +65,9 @@ class TestAttachInterventionReports(HelpdeskInvoicingCommon):
         self.assertEqual(len(invoices), 2)
         self.assertEqual(
             sorted(rossi.helpdesk_report_attachment_ids.mapped("name")),
-            sorted([self._report_name(self.printer), self._report_name(self.workstation)]),
+            sorted(
+                [self._report_name(self.printer), self._report_name(self.workstation)]
+            ),
         )
         self.assertEqual(
             bianchi.helpdesk_report_attachment_ids.mapped("name"),
@@ -79,7 +81,7 @@ class TestAttachInterventionReports(HelpdeskInvoicingCommon):
             self.assertEqual(set(attachments.mapped("mimetype")), {"application/pdf"})
         # Each file is its own ticket's report (HTML in tests, see test_report.py).
         [vpn_report] = bianchi.helpdesk_report_attachment_ids.mapped("raw")
-        self.assertIn(f"Intervention Report</span>", vpn_report.decode())
+        self.assertIn("Intervention Report</span>", vpn_report.decode())
         self.assertIn(self.vpn.number, vpn_report.decode())
         self.assertNotIn(self.printer.number, vpn_report.decode())
 
@@ -133,5 +135,6 @@ class TestAttachInterventionReports(HelpdeskInvoicingCommon):
         )
         # The invoice's own PDF goes too.
         self.assertIn(
-            invoice._get_invoice_report_filename(), message.attachment_ids.mapped("name")
+            invoice._get_invoice_report_filename(),
+            message.attachment_ids.mapped("name"),
         )

@@ -62,7 +62,9 @@ class TestInterventionReportPdf(InterventionReportCommon, HttpCase):
         """Whether the two signature boxes stand on one line, as the report's
         stylesheet (Bootstrap's grid) lays them out; without it, they would
         stack one under the other."""
-        return any(technician in line and customer in line for line in self._lines(page))
+        return any(
+            technician in line and customer in line for line in self._lines(page)
+        )
 
     def test_two_tickets_each_in_its_customers_language(self):
         """Printed together from the list: one page per ticket, the Italian
@@ -137,7 +139,9 @@ class TestInterventionReportPdf(InterventionReportCommon, HttpCase):
         )._attach_helpdesk_intervention_reports()
         self.assertEqual(len(attachments), 2)
         for ticket in tickets:
-            invoice = invoices.filtered(lambda move, t=ticket: t in move.helpdesk_ticket_ids)
+            invoice = invoices.filtered(
+                lambda move, t=ticket: t in move.helpdesk_ticket_ids
+            )
             [attachment] = invoice.helpdesk_report_attachment_ids
             self.assertEqual(
                 attachment.name, f"{ticket._get_intervention_report_filename()}.pdf"

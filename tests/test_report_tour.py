@@ -43,6 +43,4 @@ class TestReportTour(InterventionReportCommon, HttpCase):
         self.assertEqual(list(res_ids), [self.ticket.id])
         self.assertEqual(user, self.technician)
         title = html.fromstring(content).xpath("//h2")[0]
-        self.assertEqual(
-            self._text(title), f"Intervention Report {self.ticket.number}"
-        )
+        self.assertEqual(self._text(title), f"Intervention Report {self.ticket.number}")
