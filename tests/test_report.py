@@ -106,6 +106,19 @@ class InterventionReportCommon(HelpdeskInvoicingCommon):
 
 @tagged("post_install", "-at_install")
 class TestInterventionReport(InterventionReportCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # As in test_i18n.py: Italian activated, the add-on's terms loaded.
+        cls.env["res.lang"]._activate_lang("it_IT")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["helpdesk_mgmt_invoicing"], ["it_IT"], overwrite=True
+        )
+
+    def _make_rossi_italian(self):
+        """Rossi Impianti, its contacts and its invoice address speak Italian."""
+        (self.rossi | self.rossi.child_ids).lang = "it_IT"
+
     def test_one_ticket(self):
         """Letterhead, customer, ticket, work lines, totals and signatures."""
         tree = self._render_html(self.ticket)
@@ -191,6 +204,17 @@ class TestInterventionReport(InterventionReportCommon):
         first_row = article.xpath(".//table[@name='work_lines']/tbody/tr")[0]
         self.assertEqual(self._cells(first_row)[2:6], ["", "", "1.25", "1.00"])
 
+    def test_ticket_without_customer(self):
+        """A ticket without a contact prints too, with no address, in the
+        language of whoever prints it."""
+        ticket = self._create_report_ticket(self.env["res.partner"], "Server room")
+        [article] = self._articles(self._render_html(ticket))
+        self.assertFalse(article.xpath(".//div[@name='address']"))
+        self.assertEqual(
+            self._text(article.xpath(".//h2")[0]),
+            f"Intervention Report {ticket.number}",
+        )
+
     def test_several_tickets_at_once(self):
         """Selected in the list, several tickets print together, one report
         each, in the order of the selection."""
@@ -247,21 +271,9 @@ class TestInterventionReport(InterventionReportCommon):
         [article] = self._articles(self._render_html(self.ticket, user=own))
         self.assertIn(self.ticket.number, self._text(article))
 
-
-@tagged("post_install", "-at_install")
-class TestInterventionReportItalian(InterventionReportCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        # As in test_i18n.py: Italian activated, the add-on's terms loaded.
-        cls.env["res.lang"]._activate_lang("it_IT")
-        cls.env["ir.module.module"]._load_module_terms(
-            ["helpdesk_mgmt_invoicing"], ["it_IT"], overwrite=True
-        )
-        (cls.rossi | cls.rossi.child_ids).lang = "it_IT"
-
     def test_italian_customer_gets_a_rapportino(self):
         """Italian labels, dates and decimal commas, whoever prints it."""
+        self._make_rossi_italian()
         tree = self._render_html(self.ticket)
         [article] = self._articles(tree)
         self.assertEqual(article.get("data-oe-lang"), "it_IT")
@@ -300,6 +312,7 @@ class TestInterventionReportItalian(InterventionReportCommon):
 
     def test_each_ticket_in_its_customers_language(self):
         """Printed together, an English customer's report stays in English."""
+        self._make_rossi_italian()
         (self.bianchi | self.bianchi_luca).lang = "en_US"
         other = self._create_report_ticket(self.bianchi_luca, "VPN drops")
         articles = self._articles(self._render_html(self.ticket + other))
@@ -312,6 +325,7 @@ class TestInterventionReportItalian(InterventionReportCommon):
         )
 
     def test_italian_file_name(self):
+        self._make_rossi_italian()
         self.assertEqual(
             self.ticket._get_intervention_report_filename(),
             f"Rapportino d'intervento - {self.ticket.number}",
