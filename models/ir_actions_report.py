@@ -9,8 +9,9 @@ document", exit code 1 and an empty PDF, which Odoo passes on as "Cannot read
 an empty file" as soon as two records are printed at once. Builds with a
 patched Qt (Odoo's recommended 0.12.6.1) take one document per record in one
 run; with Debian's, the intervention reports of several tickets are rendered
-one ticket per run (about a second each on this project's machine) and put
-together as Odoo puts together the documents of a patched run.
+one ticket per run (1.2 to 1.5 s a ticket on this project's busy 2-core
+machine, stylesheet fetched from the server included) and put together as
+Odoo puts together the documents of a patched run.
 """
 
 import functools
