@@ -191,7 +191,9 @@ class TestInterventionReport(InterventionReportCommon):
         )
 
         [technician, customer] = article.xpath(".//div[@name='signatures']/div")
-        self.assertEqual(self._text(technician), "Technician's signature Marco Neri")
+        self.assertEqual(
+            self._text(technician), "Technician's signature Name: Marco Neri"
+        )
         self.assertEqual(self._text(customer), "Customer's signature Name:")
 
     def test_lines_without_times(self):
@@ -307,7 +309,7 @@ class TestInterventionReport(InterventionReportCommon):
         )
         signatures = self._text(article.xpath(".//div[@name='signatures']")[0])
         self.assertEqual(
-            signatures, "Firma del tecnico Marco Neri Firma del cliente Nome:"
+            signatures, "Firma del tecnico Nome: Marco Neri Firma del cliente Nome:"
         )
 
     def test_each_ticket_in_its_customers_language(self):
