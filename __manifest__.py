@@ -19,6 +19,8 @@
         "wizards/helpdesk_ticket_invoice_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/account_move_views.xml",
+        "report/report_intervention.xml",
+        "report/helpdesk_ticket_reports.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

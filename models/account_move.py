@@ -1,6 +1,8 @@
 # Copyright 2026 helpdesk_mgmt_invoicing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import api, fields, models
+from collections import defaultdict
+
+from odoo import Command, api, fields, models
 
 
 class AccountMove(models.Model):
@@ -13,6 +15,15 @@ class AccountMove(models.Model):
         search="_search_helpdesk_ticket_ids",
     )
     helpdesk_ticket_count = fields.Integer(compute="_compute_helpdesk_ticket_ids")
+    helpdesk_report_attachment_ids = fields.Many2many(
+        comodel_name="ir.attachment",
+        relation="account_move_helpdesk_report_attachment_rel",
+        string="Intervention Reports",
+        copy=False,
+        readonly=True,
+        help="The intervention reports of the tickets this invoice bills, which "
+        "its Send button mails with it.",
+    )
 
     @api.depends("line_ids.helpdesk_work_line_ids.ticket_id")
     def _compute_helpdesk_ticket_ids(self):
@@ -61,3 +72,48 @@ class AccountMove(models.Model):
             action["domain"] = [("id", "in", self.ids)]
         action["context"] = {"default_move_type": "out_invoice"}
         return action
+
+    def _attach_helpdesk_intervention_reports(self):
+        """Attach to each of these invoices the intervention report (PDF) of
+        every ticket it bills, in place of those attached before.
+
+        Send & Print (the invoice's Send button) then proposes and mails them
+        with the invoice, and its download and the customer portal hand them
+        out with it (see ``account.move.send._get_invoice_extra_attachments``).
+        The reports of all the tickets are rendered in one go, each in its
+        customer's language; background runs call this as the pop-up does.
+
+        :return: the attachments created (``ir.attachment``)
+        """
+        invoices = self.filtered("helpdesk_ticket_ids")
+        tickets = invoices.helpdesk_ticket_ids
+        if not tickets:
+            return self.env["ir.attachment"]
+        contents = tickets._render_intervention_reports()
+        invoice_tickets = [
+            (invoice, ticket)
+            for invoice in invoices
+            for ticket in invoice.helpdesk_ticket_ids.sorted("number")
+        ]
+        previous = invoices.helpdesk_report_attachment_ids
+        attachments = self.env["ir.attachment"].create(
+            [
+                {
+                    "name": f"{ticket._get_intervention_report_filename()}.pdf",
+                    "raw": contents[ticket],
+                    "mimetype": "application/pdf",
+                    "res_model": invoice._name,
+                    "res_id": invoice.id,
+                }
+                for invoice, ticket in invoice_tickets
+            ]
+        )
+        by_invoice = defaultdict(list)
+        for (invoice, _ticket), attachment in zip(
+            invoice_tickets, attachments, strict=True
+        ):
+            by_invoice[invoice].append(attachment.id)
+        for invoice, attachment_ids in by_invoice.items():
+            invoice.helpdesk_report_attachment_ids = [Command.set(attachment_ids)]
+        previous.unlink()
+        return attachments

@@ -406,13 +406,20 @@ class HelpdeskTicket(models.Model):
         self.invalidate_recordset()
         self.work_line_ids.invalidate_recordset()
 
-    def _create_invoices(self, group_by_partner=False, group_work_lines=False):
+    def _create_invoices(
+        self,
+        group_by_partner=False,
+        group_work_lines=False,
+        attach_intervention_reports=False,
+    ):
         """Invoice the eligible tickets among these, skipping the others.
 
         :param bool group_by_partner: one invoice per customer (and company and
             currency) instead of one per ticket
         :param bool group_work_lines: merge, within each ticket, the work lines
             of the same service and price into one line
+        :param bool attach_intervention_reports: attach to each invoice the
+            intervention reports of the tickets it bills
         :return: the draft customer invoices created (``account.move``)
         :raise UserError: when none of the tickets can be invoiced
         """
@@ -436,6 +443,8 @@ class HelpdeskTicket(models.Model):
                 for invoice in invoices
             }
         )
+        if attach_intervention_reports:
+            invoices._attach_helpdesk_intervention_reports()
         return invoices
 
     def _prepare_invoices_values(self, group_by_partner, group_work_lines):
@@ -534,6 +543,48 @@ class HelpdeskTicket(models.Model):
             ticket=self.display_name,
             # sudo: only the name of the invoice is shown.
             invoice=billed_line.invoice_id.sudo().display_name,
+        )
+
+    # ------------------------------------------------------------------
+    # Intervention report
+    # ------------------------------------------------------------------
+
+    def _get_intervention_report_lang(self):
+        """Language of this ticket's intervention report: the one its invoice
+        lines are written in (the customer's invoice address), so that the
+        report sent with an invoice speaks the invoice's language."""
+        self.ensure_one()
+        return self._get_invoice_partner().lang or self.env.lang
+
+    def _get_intervention_report_filename(self):
+        """File name of this ticket's intervention report, without extension,
+        in the report's language."""
+        self.ensure_one()
+        env = self.with_context(lang=self._get_intervention_report_lang()).env
+        return env._("Intervention Report - %(ticket)s", ticket=self.number)
+
+    def _render_intervention_reports(self):
+        """The intervention report of each of these tickets, rendered in one go.
+
+        :return: ``{ticket: PDF content}`` (HTML in tests, as for every Odoo
+            report, unless the context has ``force_report_rendering``)
+        """
+        report = "helpdesk_mgmt_invoicing.report_intervention"
+        Report = self.env["ir.actions.report"]
+        content, report_type = Report._pre_render_qweb_pdf(report, res_ids=self.ids)
+        by_id = Report._get_splitted_report(report, content, report_type)
+        missing = self.filtered(lambda ticket: ticket.id not in by_id)
+        if missing:
+            raise UserError(missing._get_intervention_report_split_message())
+        return {ticket: by_id[ticket.id] for ticket in self}
+
+    def _get_intervention_report_split_message(self):
+        """Error when the PDF of several reports cannot be cut ticket by ticket."""
+        return self.env._(
+            "The PDF printed for the intervention reports of %(tickets)s could "
+            "not be cut ticket by ticket: each report must start with its own "
+            "title. Ask your administrator to check the report's template.",
+            tickets=", ".join(self.mapped("display_name")),
         )
 
 

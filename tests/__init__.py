@@ -10,3 +10,7 @@ from . import test_wheel
 from . import test_multicompany
 from . import test_concurrency
 from . import test_query_count
+from . import test_report
+from . import test_report_attach
+from . import test_report_pdf
+from . import test_report_tour

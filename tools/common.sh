@@ -125,6 +125,12 @@ hdi_browser() {
     hdi_apt chromium google-chrome chromium chromium-browser google-chrome-stable
 }
 
+# PDF reports (the intervention report) are rendered by wkhtmltopdf, which Odoo
+# looks for on the PATH when it starts (odoo/addons/base/models/ir_actions_report.py).
+hdi_wkhtmltopdf() {
+    hdi_apt wkhtmltopdf wkhtmltopdf
+}
+
 hdi_link() {
     mkdir -p "$HDI_WORK/addons" "$HDI_WORK/data"
     ln -sfn "$HDI_REPO" "$HDI_WORK/addons/$HDI_MODULE"
@@ -150,6 +156,7 @@ hdi_setup() {
     hdi_check_odoo_src
     hdi_venv
     hdi_postgres
+    hdi_wkhtmltopdf
     hdi_link
     export PATH="$HDI_VENV/bin:$PATH"
 }

@@ -24,6 +24,11 @@ class HelpdeskTicketInvoice(models.TransientModel):
         "summing the hours, described as 'Work performed from <first date> "
         "to <last date>'.",
     )
+    attach_intervention_reports = fields.Boolean(
+        string="Attach intervention reports",
+        help="Each invoice gets the intervention report (PDF) of every ticket "
+        "it bills as an attachment: the invoice's Send button mails them with it.",
+    )
     invoiceable_ticket_ids = fields.Many2many(
         comodel_name="helpdesk.ticket",
         string="Tickets to Invoice",
@@ -85,5 +90,6 @@ class HelpdeskTicketInvoice(models.TransientModel):
         invoices = self.ticket_ids._create_invoices(
             group_by_partner=self.group_by_partner,
             group_work_lines=self.group_work_lines,
+            attach_intervention_reports=self.attach_intervention_reports,
         )
         return invoices._get_helpdesk_invoices_action()
