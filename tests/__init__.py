@@ -10,3 +10,4 @@ from . import test_wheel
 from . import test_multicompany
 from . import test_concurrency
 from . import test_query_count
+from . import test_invoice_line_reference
