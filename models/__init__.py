@@ -2,4 +2,5 @@ from . import helpdesk_ticket
 from . import helpdesk_ticket_work_line
 from . import account_move
 from . import account_move_line
+from . import account_move_send
 from . import product_product

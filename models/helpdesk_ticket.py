@@ -321,6 +321,26 @@ class HelpdeskTicket(models.Model):
         reference = f"{number} - {title}" if title else number
         return f"{reference}\n{label}"
 
+    def _get_e_invoice_warnings(self, group_by_partner=False, group_work_lines=False):
+        """What the e-invoices of these eligible tickets would be refused for.
+
+        Computed from the very invoice values ``_create_invoices`` would
+        create with these options, built in memory only: see
+        ``account.move.send._get_helpdesk_invoice_alerts``. The invoices are
+        made all the same: this tells the clerk what to fill in first.
+
+        :return: ``{partner: [message, ...]}``, the partner being the customer
+            (or company) to complete, or empty for a general warning
+        """
+        if not self:
+            return {}
+        invoice_vals_list = self._prepare_invoices_values(
+            group_by_partner, group_work_lines
+        )
+        return self.env["account.move.send"]._get_helpdesk_invoice_alerts(
+            invoice_vals_list
+        )
+
     def _lock_for_invoicing(self):
         """Lock these tickets' rows until the transaction ends.
 

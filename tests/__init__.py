@@ -11,3 +11,4 @@ from . import test_multicompany
 from . import test_concurrency
 from . import test_query_count
 from . import test_invoice_line_reference
+from . import test_e_invoice_warnings
