@@ -47,11 +47,20 @@ status=0
 
 hdi_log "Fresh test database '$db' with $HDI_MODULE installed, without demo data"
 hdi_fresh_db "$db" "$HDI_MODULE"
+# A copy of it, before any test connects, plus Italy's e-invoicing: the same
+# modules as a fresh install of the three, in 25 seconds instead of 2 minutes.
+hdi_log "Test database '$db_it': a copy of '$db' with l10n_it and l10n_it_edi"
+dropdb --if-exists "$db_it"
+createdb -T "$db" "$db_it"
+rm -rf "$HDI_WORK/data/filestore/$db_it"
+if [ -d "$HDI_WORK/data/filestore/$db" ]; then
+    cp -a "$HDI_WORK/data/filestore/$db" "$HDI_WORK/data/filestore/$db_it"
+fi
+hdi_odoo -c "$conf" -d "$db_it" -i l10n_it,l10n_it_edi --without-demo=all --stop-after-init --log-level=warn
+
 hdi_log "Tests (pytest-odoo, with the HTTP server for browser tests)"
 hdi_pytest "$db" "$log" --ignore-glob="*/tests/$it_tests" "$@" "$HDI_MODULE/tests" || status=1
 
-hdi_log "Fresh test database '$db_it' with $HDI_MODULE, l10n_it and l10n_it_edi"
-hdi_fresh_db "$db_it" "$HDI_MODULE,l10n_it,l10n_it_edi"
 hdi_log "Italian e-invoicing tests ($it_tests)"
 it_files=()
 for file in "$HDI_WORK/addons/$HDI_MODULE"/tests/$it_tests; do
