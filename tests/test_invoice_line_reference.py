@@ -41,6 +41,21 @@ class TestInvoiceLineReference(HelpdeskInvoicingCommon):
             ],
         )
 
+    def test_the_pdf_prints_each_line_with_its_ticket(self):
+        """The printed invoice shows the reference on the section and on each
+        of the ticket's lines, one line of text above the work's own."""
+        ticket = self._create_ticket(
+            self.rossi_mario, self._standard_lines(), name="Network printer offline"
+        )
+        invoice = self._invoice(ticket)
+        html, _format = self.env["ir.actions.report"]._render_qweb_html(
+            "account.report_invoice", invoice.ids
+        )
+        html = html.decode()
+        reference = f"{ticket.number} - Network printer offline"
+        self.assertEqual(html.count(reference), 1 + 3)
+        self.assertIn(f"{reference}<br>\n03/02/2026 - Work on 2026-03-02", html)
+
     def test_merged_lines_name_their_ticket_too(self):
         """Group work lines: the merged line names its ticket above the service."""
         ticket = self._create_ticket(
