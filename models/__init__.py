@@ -2,6 +2,6 @@ from . import helpdesk_ticket
 from . import helpdesk_ticket_work_line
 from . import account_move
 from . import account_move_line
-from . import product_product
 from . import account_move_send
+from . import product_product
 from . import ir_actions_report

@@ -17,3 +17,133 @@ class AccountMoveSend(models.AbstractModel):
             super()._get_invoice_extra_attachments(move)
             + move.helpdesk_report_attachment_ids
         )
+
+    @api.model
+    def _get_helpdesk_invoice_alerts(self, invoice_vals_list):
+        """What Send & Print would warn about for the invoices of these values,
+        before any is created.
+
+        Each invoice is built in memory (``account.move.new``: nothing is
+        written, nothing is left in the database) and handed, customer by
+        customer, to ``_get_alerts``: the hook where each localisation checks
+        its e-invoices (Italy's ``l10n_it_edi`` its FatturaPA: VAT number or
+        fiscal code, address, the public administration's documents...). The
+        add-on knows none of them: what a localisation checks there, the
+        clerk reads before confirming.
+
+        :param list invoice_vals_list: values for ``account.move.create()``,
+            as ``helpdesk.ticket._prepare_invoices_values`` makes them
+        :return: ``{partner: [message, ...]}``: who each warning is about (the
+            customer, or the partner or company the alert points to; an empty
+            ``res.partner`` for what concerns no one in particular, such as
+            settings), in the order found
+        """
+        moves = self._get_helpdesk_preview_invoices(invoice_vals_list)
+        warnings = {}
+        for customer, customer_moves in moves.grouped("commercial_partner_id").items():
+            moves_data = {
+                move: self._get_helpdesk_preview_sending_settings(move)
+                for move in customer_moves
+            }
+            alerts = self._get_alerts(customer_moves, moves_data)
+            for alert in alerts.values():
+                if alert.get("level") == "info":
+                    continue
+                partners = self._get_helpdesk_alert_partners(alert, customer)
+                messages = warnings.setdefault(partners, [])
+                if alert["message"] not in messages:
+                    messages.append(alert["message"])
+        return warnings
+
+    @api.model
+    def _get_helpdesk_preview_invoices(self, invoice_vals_list):
+        """The invoices of these values, built in memory only (``new``).
+
+        An invoice in memory has no tax nor payment term line yet (``create``
+        adds them), so its amounts would read zero: it gets the totals its
+        form shows before it is saved (``tax_totals``), which checks such as
+        Italy's 400-euro limit of simplified invoices read.
+        """
+        Move = self.env["account.move"]
+        moves = Move.browse()
+        for invoice_vals in invoice_vals_list:
+            company = self.env["res.company"].browse(invoice_vals.get("company_id"))
+            move = Move.with_company(company or self.env.company).new(
+                self._prepare_helpdesk_preview_invoice(invoice_vals)
+            )
+            totals = move.tax_totals or {}
+            if totals:
+                sign = 1 if move.is_inbound() else -1
+                move.update(
+                    {
+                        "amount_untaxed": totals["base_amount_currency"],
+                        "amount_tax": totals["tax_amount_currency"],
+                        "amount_total": totals["total_amount_currency"],
+                        "amount_untaxed_signed": sign * totals["base_amount"],
+                        "amount_tax_signed": sign * totals["tax_amount"],
+                        "amount_total_signed": sign * totals["total_amount"],
+                        "amount_total_in_currency_signed": sign
+                        * totals["total_amount_currency"],
+                    }
+                )
+            moves |= move
+        return moves
+
+    @api.model
+    def _prepare_helpdesk_preview_invoice(self, invoice_vals):
+        """The values of an invoice built in memory only, for its alerts.
+
+        Without the links to the work lines: a line in memory must not reach
+        the work lines it would bill (their cache would point to it).
+        """
+        lines = []
+        for command in invoice_vals.get("invoice_line_ids", []):
+            line_vals = dict(command[2])
+            line_vals.pop("helpdesk_work_line_ids", None)
+            lines.append((*command[:2], line_vals))
+        return {**invoice_vals, "invoice_line_ids": lines}
+
+    @api.model
+    def _get_helpdesk_preview_sending_settings(self, move):
+        """Send & Print's settings for this invoice, as its alerts read them.
+
+        The customer's e-invoice format and sending method, as Send & Print
+        would choose them. Not email: that the customer has no email address
+        is Send & Print's concern when sending, not a reason for an e-invoice
+        to be refused. No extra EDI (such as Italy's "Send to Tax Agency"):
+        they apply to posted invoices, and Send & Print checks them then.
+        """
+        sending_methods = {self._get_default_sending_method(move)} - {"email"}
+        return {
+            "sending_methods": sending_methods,
+            "invoice_edi_format": self._get_default_invoice_edi_format(
+                move, sending_methods=sending_methods
+            ),
+            "extra_edis": set(),
+        }
+
+    @api.model
+    def _get_helpdesk_alert_partners(self, alert, customer):
+        """Who an alert of ``_get_alerts`` is about.
+
+        The partners or companies its action opens; the customer when it
+        opens the invoices, or nothing; no one in particular when it opens
+        something else (settings, a web page).
+        """
+        action = alert.get("action")
+        if not action:
+            return customer
+        model = action.get("res_model")
+        if model == "account.move":
+            return customer
+        if model not in ("res.partner", "res.company"):
+            return self.env["res.partner"]
+        if action.get("res_id"):
+            ids = [action["res_id"]]
+        else:
+            ids = next(
+                (leaf[2] for leaf in action.get("domain") or [] if leaf[0] == "id"),
+                [],
+            )
+        records = self.env[model].browse(ids)
+        return records if model == "res.partner" else records.partner_id

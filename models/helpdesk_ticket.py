@@ -11,6 +11,9 @@ from ..db_statistics import create_with_fresh_statistics
 
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
+    # The longest invoice line name that e-invoices carry whole: FatturaPA's
+    # Descrizione holds 1,000 characters (l10n_it_edi cuts the rest off).
+    _invoice_line_name_size = 1000
 
     billable = fields.Boolean(
         default=True,
@@ -372,6 +375,46 @@ class HelpdeskTicket(models.Model):
         """The section line that introduces this ticket's lines."""
         self.ensure_one()
         return {"display_type": "line_section", "name": self.display_name}
+
+    def _get_invoice_line_name(self, label):
+        """Name of an invoice line that bills this ticket's work: the ticket's
+        reference (number, then title), and on the next line ``label``.
+
+        E-invoices carry product lines only: FatturaPA (``l10n_it_edi``) and
+        UBL leave section lines out. So each line names its own ticket, and
+        the legal document says which ticket every line bills. The title is
+        shortened, or left out, so that the whole name fits
+        ``_invoice_line_name_size`` characters; the number stays first, where
+        a format that cuts a longer text keeps it.
+        """
+        self.ensure_one()
+        number = self.number
+        title = self.name or ""
+        room = self._invoice_line_name_size - len(f"{number} - \n{label}")
+        if title and len(title) > room:
+            title = f"{title[: room - 3]}..." if room > 3 else ""
+        reference = f"{number} - {title}" if title else number
+        return f"{reference}\n{label}"
+
+    def _get_e_invoice_warnings(self, group_by_partner=False, group_work_lines=False):
+        """What the e-invoices of these eligible tickets would be refused for.
+
+        Computed from the very invoice values ``_create_invoices`` would
+        create with these options, built in memory only: see
+        ``account.move.send._get_helpdesk_invoice_alerts``. The invoices are
+        made all the same: this tells the clerk what to fill in first.
+
+        :return: ``{partner: [message, ...]}``, the partner being the customer
+            (or company) to complete, or empty for a general warning
+        """
+        if not self:
+            return {}
+        invoice_vals_list = self._prepare_invoices_values(
+            group_by_partner, group_work_lines
+        )
+        return self.env["account.move.send"]._get_helpdesk_invoice_alerts(
+            invoice_vals_list
+        )
 
     def _lock_for_invoicing(self):
         """Lock these tickets' rows until the transaction ends.

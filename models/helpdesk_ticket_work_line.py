@@ -315,13 +315,23 @@ class HelpdeskTicketWorkLine(models.Model):
     def _prepare_invoice_lines(self, group_work_lines, lang):
         """Invoice line values for these work lines of one ticket.
 
+        Each line's name starts with its ticket's reference (see the ticket's
+        ``_get_invoice_line_name``).
+
         :param bool group_work_lines: merge the lines that share a merge key
         :param str lang: the customer's language, for labels and dates
         """
         if not group_work_lines:
-            return [line._prepare_invoice_line(lang) for line in self]
-        groups = self.grouped(lambda line: line._get_invoice_line_merge_key())
-        return [lines._prepare_merged_invoice_line(lang) for lines in groups.values()]
+            vals_list = [line._prepare_invoice_line(lang) for line in self]
+        else:
+            groups = self.grouped(lambda line: line._get_invoice_line_merge_key())
+            vals_list = [
+                lines._prepare_merged_invoice_line(lang) for lines in groups.values()
+            ]
+        ticket = self.ticket_id[:1]
+        for vals in vals_list:
+            vals["name"] = ticket._get_invoice_line_name(vals["name"])
+        return vals_list
 
     # ------------------------------------------------------------------
     # Eligibility: the work line's own rules

@@ -37,11 +37,13 @@ class TestItalian(HelpdeskInvoicingCommon):
         invoice = self._invoice(self.ticket, group_work_lines=True)
 
         lines = self._product_lines(invoice).sorted("sequence")
+        reference = f"{self.ticket.number} - {self.ticket.name}"
         self.assertEqual(
             lines.mapped("name"),
             [
-                "Hourly Support\nLavori eseguiti dal 02/03/2026 al 05/03/2026",
-                "On-site Intervention\nLavori eseguiti il 04/03/2026",
+                f"{reference}\nHourly Support\n"
+                "Lavori eseguiti dal 02/03/2026 al 05/03/2026",
+                f"{reference}\nOn-site Intervention\nLavori eseguiti il 04/03/2026",
             ],
         )
         self.assertEqual(lines.mapped("quantity"), [3.5, 3.0])
@@ -49,12 +51,13 @@ class TestItalian(HelpdeskInvoicingCommon):
     def test_single_work_lines_carry_italian_dates(self):
         """Without grouping, each line starts with its date, Italian style."""
         invoice = self._invoice(self.ticket)
+        reference = f"{self.ticket.number} - {self.ticket.name}"
         self.assertEqual(
             self._product_lines(invoice).sorted("sequence").mapped("name"),
             [
-                "02/03/2026 - Work on 2026-03-02",
-                "04/03/2026 - Work on 2026-03-04",
-                "05/03/2026 - Work on 2026-03-05",
+                f"{reference}\n02/03/2026 - Work on 2026-03-02",
+                f"{reference}\n04/03/2026 - Work on 2026-03-04",
+                f"{reference}\n05/03/2026 - Work on 2026-03-05",
             ],
         )
 
@@ -68,7 +71,8 @@ class TestItalian(HelpdeskInvoicingCommon):
         ticket.work_line_ids.name = False
         invoice = self._invoice(ticket.with_context(lang="en_US"))
         self.assertEqual(
-            self._product_lines(invoice).name, "02/03/2026 - Assistenza oraria"
+            self._product_lines(invoice).name,
+            f"{ticket.number} - Ticket of Mario Rossi\n02/03/2026 - Assistenza oraria",
         )
 
     def test_english_customer_keeps_english_labels(self):
@@ -84,7 +88,8 @@ class TestItalian(HelpdeskInvoicingCommon):
         invoice = self._as_italian_clerk(ticket)._create_invoices(group_work_lines=True)
         self.assertEqual(
             self._product_lines(invoice).name,
-            "Hourly Support\nWork performed from 03/02/2026 to 03/06/2026",
+            f"{ticket.number} - {ticket.name}\nHourly Support\n"
+            "Work performed from 03/02/2026 to 03/06/2026",
         )
 
     def _as_italian_clerk(self, records):

@@ -34,12 +34,13 @@ class TestInvoicing(HelpdeskInvoicingCommon):
         self.assertEqual(len(lines), 3)
         self.assertEqual(lines.mapped("product_id"), self.support + self.onsite)
         self.assertEqual(sorted(lines.mapped("quantity")), [1.5, 2.0, 3.0])
+        reference = f"{ticket_1.number} - {ticket_1.name}"
         self.assertEqual(
             lines.mapped("name"),
             [
-                "03/02/2026 - Work on 2026-03-02",
-                "03/04/2026 - Work on 2026-03-04",
-                "03/05/2026 - Work on 2026-03-05",
+                f"{reference}\n03/02/2026 - Work on 2026-03-02",
+                f"{reference}\n03/04/2026 - Work on 2026-03-04",
+                f"{reference}\n03/05/2026 - Work on 2026-03-05",
             ],
         )
         self.assertEqual(invoice_1.amount_untaxed, 2.0 * 50 + 1.5 * 50 + 3.0 * 80)
@@ -106,14 +107,16 @@ class TestInvoicing(HelpdeskInvoicingCommon):
         support_line = lines.filtered(lambda line: line.product_id == self.support)
         self.assertEqual(support_line.quantity, 3.5)
         self.assertEqual(support_line.price_unit, 50.0)
+        reference = f"{ticket.number} - {ticket.name}"
         self.assertEqual(
             support_line.name,
-            "Hourly Support\nWork performed from 03/02/2026 to 03/05/2026",
+            f"{reference}\nHourly Support\n"
+            "Work performed from 03/02/2026 to 03/05/2026",
         )
         onsite_line = lines.filtered(lambda line: line.product_id == self.onsite)
         self.assertEqual(
             onsite_line.name,
-            "On-site Intervention\nWork performed on 03/04/2026",
+            f"{reference}\nOn-site Intervention\nWork performed on 03/04/2026",
         )
         self.assertEqual(
             support_line.helpdesk_work_line_ids.mapped("quantity"), [2.0, 1.5]

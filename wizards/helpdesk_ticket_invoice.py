@@ -1,5 +1,7 @@
 # Copyright 2026 helpdesk_mgmt_invoicing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -45,6 +47,13 @@ class HelpdeskTicketInvoice(models.TransientModel):
         string="Skipped Tickets",
         compute="_compute_preview",
     )
+    e_invoice_warnings = fields.Html(
+        string="E-invoicing Warnings",
+        compute="_compute_e_invoice_warnings",
+        help="What the e-invoices of these customers would be refused for, as "
+        "their country's e-invoicing checks them: fill it in before sending "
+        "the invoices.",
+    )
 
     @api.model
     def _default_ticket_ids(self):
@@ -76,6 +85,24 @@ class HelpdeskTicketInvoice(models.TransientModel):
             wizard.invoice_count = len(keys)
             wizard.skipped_ticket_count = len(issues)
             wizard.skipped_reasons = "\n".join(issues.values())
+
+    @api.depends("ticket_ids", "group_by_partner", "group_work_lines")
+    def _compute_e_invoice_warnings(self):
+        for wizard in self:
+            warnings = wizard.invoiceable_ticket_ids._get_e_invoice_warnings(
+                wizard.group_by_partner, wizard.group_work_lines
+            )
+            items = [
+                Markup("<li><strong>%s</strong>: %s</li>")
+                % (partner.display_name, message)
+                if partner
+                else Markup("<li>%s</li>") % message
+                for partner, messages in warnings.items()
+                for message in messages
+            ]
+            wizard.e_invoice_warnings = (
+                Markup("<ul>%s</ul>") % Markup().join(items) if items else False
+            )
 
     def action_create_invoices(self):
         """Create the invoice proposals and show them."""
