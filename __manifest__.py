@@ -19,13 +19,16 @@
         "wizards/helpdesk_ticket_invoice_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/account_move_views.xml",
+        "views/product_template_views.xml",
         "report/report_intervention.xml",
         "report/helpdesk_ticket_reports.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",
         "demo/product_product_demo.xml",
+        "demo/product_pricelist_demo.xml",
         "demo/helpdesk_ticket_demo.xml",
+        "demo/helpdesk_ticket_work_line_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -43,7 +43,8 @@ class HelpdeskTicket(models.Model):
         store=True,
         readonly=False,
         precompute=True,
-        help="Currency of the work lines' prices and of the invoice.",
+        help="Currency of the work lines' prices and of the invoice: the one "
+        "of the customer's pricelist, unless changed.",
         groups="base.group_user",
     )
     work_line_ids = fields.One2many(
@@ -97,10 +98,17 @@ class HelpdeskTicket(models.Model):
             else:
                 ticket.billing_state = "to_invoice"
 
-    @api.depends("company_id")
+    @api.depends("company_id", "partner_id.commercial_partner_id")
     def _compute_currency_id(self):
         for ticket in self:
-            ticket.currency_id = ticket.company_id.currency_id
+            if any(line._is_billed() for line in ticket.work_line_ids):
+                # Billed work keeps the currency it was billed in.
+                ticket.currency_id = ticket.currency_id
+            else:
+                ticket.currency_id = (
+                    ticket._get_helpdesk_pricelist().currency_id
+                    or ticket.company_id.currency_id
+                )
 
     @api.depends("work_line_ids.quantity", "work_line_ids.price_subtotal")
     def _compute_work_totals(self):
@@ -152,6 +160,13 @@ class HelpdeskTicket(models.Model):
         vals = dict(vals)
         vals["billable"] = vals.pop("billing_state") != "no"
         return vals
+
+    def _get_helpdesk_pricelist(self):
+        """The pricelist of the ticket's customer in the ticket's company (the
+        one ``sale`` would propose), or none."""
+        self.ensure_one()
+        customer = self.partner_id.commercial_partner_id.with_company(self.company_id)
+        return customer.property_product_pricelist
 
     def action_view_invoices(self):
         """Open the customer invoices and credit notes of these tickets."""
@@ -227,6 +242,8 @@ class HelpdeskTicket(models.Model):
                 "name",
                 "quantity",
                 "price_unit",
+                "billing_type",
+                "product_uom_id",
                 "quantity_invoiced",
                 "quantity_to_invoice",
                 "invoice_line_id",
@@ -308,13 +325,20 @@ class HelpdeskTicket(models.Model):
             reason = line._get_invoicing_issue(bad_products)
             if reason:
                 return reason
-        if not self._get_invoice_work_lines():
+        if self._get_invoice_work_lines():
+            return False
+        lines = self.work_line_ids
+        if lines and all(line.billing_type == "not_billed" for line in lines):
             return self.env._(
-                "%(ticket)s has no work line left to invoice: log the work done "
-                "in its Work Lines tab.",
+                "%(ticket)s has internal work only (Not Billed): there is nothing "
+                "to invoice.",
                 ticket=self.display_name,
             )
-        return False
+        return self.env._(
+            "%(ticket)s has no work line left to invoice: log the work done "
+            "in its Work Lines tab.",
+            ticket=self.display_name,
+        )
 
     def _get_companies_with_sale_journal(self):
         """Companies of these tickets that have a sales journal (one query)."""

@@ -34,6 +34,12 @@ class HelpdeskTicketWorkLine(models.Model):
         precompute=True,
     )
     currency_id = fields.Many2one(related="ticket_id.currency_id")
+    commercial_partner_id = fields.Many2one(
+        related="ticket_id.commercial_partner_id",
+        string="Customer",
+        store=True,
+        index=True,
+    )
     date = fields.Date(required=True, default=fields.Date.context_today)
     user_id = fields.Many2one(
         comodel_name="res.users",
@@ -42,9 +48,38 @@ class HelpdeskTicketWorkLine(models.Model):
     )
     product_id = fields.Many2one(
         comodel_name="product.product",
-        string="Service",
-        domain=[("type", "=", "service"), ("sale_ok", "=", True)],
+        string="Product",
+        domain=[("sale_ok", "=", True)],
         check_company=True,
+        help="The service given, or the part, travel or fee billed.",
+    )
+    product_uom_id = fields.Many2one(
+        comodel_name="uom.uom",
+        string="Unit",
+        compute="_compute_product_uom_id",
+        store=True,
+        precompute=True,
+        help="Hours for the products sold by time (in hours, days or "
+        "minutes alike), else the product's unit.",
+    )
+    is_time_based = fields.Boolean(
+        string="Sold by Time",
+        compute="_compute_is_time_based",
+        help="The product is sold by time: the line has start and end times "
+        "and hours worked.",
+    )
+    billing_type = fields.Selection(
+        selection=[
+            ("billable", "Billable"),
+            ("no_charge", "No Charge"),
+            ("not_billed", "Not Billed"),
+        ],
+        string="Billing",
+        required=True,
+        default="billable",
+        help="Billable: billed at its price. No Charge: on the invoice at zero, "
+        "marked 'No charge', so that the customer sees the service given. Not "
+        "Billed: internal work, never on an invoice.",
     )
     name = fields.Char(string="Description")
     time_start = fields.Float(string="Start Time", help="Time the work started.")
@@ -54,16 +89,20 @@ class HelpdeskTicketWorkLine(models.Model):
         store=True,
         readonly=False,
         precompute=True,
-        help="Time actually spent; computed from the start and end times.",
+        digits="Product Unit of Measure",
+        help="Time actually spent, as the technician logged it; computed from "
+        "the start and end times.",
     )
     quantity = fields.Float(
-        string="Hours to Invoice",
+        string="Quantity to Invoice",
         compute="_compute_quantity",
         store=True,
         readonly=False,
         precompute=True,
         digits="Product Unit of Measure",
-        help="Hours billed to the customer; defaults to the hours worked.",
+        help="What is billed, in the line's unit. For a product sold by time: "
+        "the hours worked, rounded and raised to the minimum set on the "
+        "product; it can be typed over.",
     )
     price_unit = fields.Float(
         string="Unit Price",
@@ -72,11 +111,22 @@ class HelpdeskTicketWorkLine(models.Model):
         readonly=False,
         precompute=True,
         digits="Product Price",
+        help="The product's price in the customer's pricelist for this "
+        "quantity at the work's date, in the ticket's currency. A price typed "
+        "by hand stays.",
+    )
+    technical_price_unit = fields.Float(
+        string="Pricelist Price",
+        digits="Product Price",
+        copy=False,
+        help="The last price the pricelist gave: a different Unit Price was "
+        "typed by hand.",
     )
     price_subtotal = fields.Monetary(
         string="Amount",
         compute="_compute_price_subtotal",
         store=True,
+        help="What the line bills: zero for no-charge and not billed work.",
     )
     invoice_line_ids = fields.Many2many(
         comodel_name="account.move.line",
@@ -120,6 +170,18 @@ class HelpdeskTicketWorkLine(models.Model):
         index="btree_not_null",
     )
 
+    @api.depends("product_id")
+    def _compute_is_time_based(self):
+        time = self.env.ref("uom.uom_categ_wtime")
+        for line in self:
+            line.is_time_based = line.product_id.uom_id.category_id == time
+
+    @api.depends("product_id")
+    def _compute_product_uom_id(self):
+        hour = self.env.ref("uom.product_uom_hour")
+        for line in self:
+            line.product_uom_id = hour if line.is_time_based else line.product_id.uom_id
+
     @api.depends("time_start", "time_end")
     def _compute_hours_worked(self):
         for line in self:
@@ -128,20 +190,93 @@ class HelpdeskTicketWorkLine(models.Model):
             elif not line.hours_worked:
                 line.hours_worked = 0.0
 
-    @api.depends("hours_worked")
+    @api.depends("hours_worked", "product_id")
     def _compute_quantity(self):
         for line in self:
-            line.quantity = line.hours_worked
+            if line.is_time_based and line.hours_worked > 0:
+                line.quantity = (
+                    line.product_id.product_tmpl_id._get_helpdesk_hours_to_invoice(
+                        line.hours_worked
+                    )
+                )
+            elif not line.is_time_based and line.product_id and not line.quantity:
+                line.quantity = 1.0
+            else:
+                line.quantity = line.quantity
 
-    @api.depends("product_id")
+    @api.depends(
+        "product_id",
+        "product_uom_id",
+        "quantity",
+        "date",
+        "ticket_id.commercial_partner_id",
+        "ticket_id.currency_id",
+    )
     def _compute_price_unit(self):
-        for line in self:
-            line.price_unit = line.product_id.lst_price
+        """The price of the customer's pricelist, through Odoo's pricelist
+        engine as ``sale`` asks it, one call per pricelist, date, quantity and
+        unit: a month of work lines costs a few queries, not one per line.
 
-    @api.depends("quantity", "price_unit")
+        A price typed by hand (it differs from ``technical_price_unit``) and
+        the price of billed work stay.
+        """
+        to_price = self.filtered(
+            lambda line: line.price_unit == line.technical_price_unit
+            and not line._is_billed()
+        )
+        for line in to_price.filtered(lambda line: not line.product_id):
+            line.price_unit = line.technical_price_unit = 0.0
+        groups = (
+            to_price - to_price.filtered(lambda line: not line.product_id)
+        ).grouped(
+            lambda line: (
+                line.ticket_id._get_helpdesk_pricelist(),
+                line.company_id,
+                line.currency_id,
+                line.date,
+                line.quantity,
+                line.product_uom_id,
+            )
+        )
+        for (
+            pricelist,
+            company,
+            currency,
+            date,
+            quantity,
+            uom,
+        ), lines in groups.items():
+            pricelist_currency = pricelist.currency_id or company.currency_id
+            prices = pricelist.with_company(company)._compute_price_rule(
+                lines.product_id,
+                quantity or 1.0,
+                currency=pricelist_currency,
+                uom=uom,
+                date=date,
+            )
+            for line in lines:
+                price = prices[line.product_id.id][0]
+                if currency and currency != pricelist_currency:
+                    # At the date of the work, as the engine converts its own.
+                    price = pricelist_currency._convert(
+                        price, currency, company, date, round=False
+                    )
+                line.price_unit = line.technical_price_unit = price
+
+    @api.depends("quantity", "price_unit", "billing_type")
     def _compute_price_subtotal(self):
         for line in self:
-            line.price_subtotal = line.quantity * line.price_unit
+            line.price_subtotal = line.quantity * line._get_invoice_price_unit()
+
+    def _get_invoice_price_unit(self):
+        """The unit price the invoice bills: zero for work given free."""
+        self.ensure_one()
+        return self.price_unit if self.billing_type == "billable" else 0.0
+
+    def _get_billable_quantity(self):
+        """What may be billed of this work in all: nothing for internal work."""
+        self.ensure_one()
+        return 0.0 if self.billing_type == "not_billed" else max(self.quantity, 0.0)
 
     def _compare_hours(self, first, second):
         """``float_compare`` of two quantities at the precision of the hours."""
@@ -150,7 +285,10 @@ class HelpdeskTicketWorkLine(models.Model):
 
     @api.depends(
         "quantity",
+        "billing_type",
+        "product_uom_id",
         "invoice_line_ids.quantity",
+        "invoice_line_ids.product_uom_id",
         "invoice_line_ids.move_id.state",
         "invoice_line_ids.move_id.move_type",
         # A line merging several work lines bills each its share.
@@ -169,7 +307,10 @@ class HelpdeskTicketWorkLine(models.Model):
             billed = float_round(billed, precision_digits=digits)
             line.quantity_invoiced = billed
             line.quantity_to_invoice = max(
-                float_round(line.quantity - billed, precision_digits=digits), 0.0
+                float_round(
+                    line._get_billable_quantity() - billed, precision_digits=digits
+                ),
+                0.0,
             )
             if line._compare_hours(billed, 0.0) > 0:
                 line.invoice_line_id = line.invoice_line_ids.filtered(
@@ -197,15 +338,40 @@ class HelpdeskTicketWorkLine(models.Model):
         total = sum(work_lines.mapped("quantity"))
         share = self.quantity / total if total else 1.0 / len(work_lines)
         sign = 1.0 if move.move_type == "out_invoice" else -1.0
-        return sign * invoice_line.quantity * share
+        quantity = invoice_line.quantity
+        line_uom = invoice_line.product_uom_id
+        if line_uom and self.product_uom_id and line_uom != self.product_uom_id:
+            # The clerk may bill hours in days on the draft, say.
+            quantity = line_uom._compute_quantity(
+                quantity, self.product_uom_id, raise_if_failure=False
+            )
+        return sign * quantity * share
 
-    @api.constrains("quantity_invoiced", "quantity")
+    @api.constrains("product_id")
+    def _check_product_sellable(self):
+        for line in self:
+            if line.product_id and not line.product_id.sale_ok:
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s cannot be sold: tick 'Sales' on the product, "
+                        "or choose another one for the work line of %(date)s.",
+                        product=line.product_id.display_name,
+                        date=format_date(self.env, line.date),
+                    )
+                )
+
+    @api.constrains("quantity_invoiced", "quantity", "billing_type")
     def _check_billed_once(self):
         """The guard against double billing: whatever the accounting path
         (posting, reset to draft, a credit note cancelled or deleted, an
         invoice line edited), no work is billed beyond its hours to invoice."""
         for line in self:
-            if line._compare_hours(line.quantity_invoiced, max(line.quantity, 0.0)) > 0:
+            if (
+                line._compare_hours(
+                    line.quantity_invoiced, line._get_billable_quantity()
+                )
+                > 0
+            ):
                 raise ValidationError(line._get_billed_twice_message())
 
     def _get_billed_twice_message(self):
@@ -218,13 +384,23 @@ class HelpdeskTicketWorkLine(models.Model):
         )
         return self.env._(
             "%(ticket)s: the work of %(date)s would be billed twice: it is already "
-            "billed on %(invoices)s (%(hours)s hours to invoice). Cancel or delete "
-            "one of these invoices, or credit it with a credit note, first.",
+            "billed on %(invoices)s (%(quantity)s %(unit)s to invoice). Cancel or "
+            "delete one of these invoices, or credit it with a credit note, first.",
             ticket=self.ticket_id.display_name,
             date=format_date(self.env, self.date),
             invoices=", ".join(invoices.mapped("display_name")),
-            hours=self.quantity,
+            quantity=formatLang(self.env, self._get_billable_quantity()),
+            unit=self.product_uom_id.name or "",
         )
+
+    def _add_precomputed_values(self, vals_list):
+        # The price the pricelist gave is remembered, to tell a price typed by
+        # hand (given in the values) from it later, as sale does.
+        typed = ["price_unit" in vals for vals in vals_list]
+        super()._add_precomputed_values(vals_list)
+        for vals, price_typed in zip(vals_list, typed, strict=True):
+            if not price_typed and "price_unit" in vals:
+                vals.setdefault("technical_price_unit", vals["price_unit"])
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -259,7 +435,14 @@ class HelpdeskTicketWorkLine(models.Model):
         self.ensure_one()
         date = format_date(self.env, self.date, lang_code=lang)
         description = self.name or self.product_id.with_context(lang=lang).display_name
-        return f"{date} - {description}"
+        return self._mark_no_charge(f"{date} - {description}", lang)
+
+    def _mark_no_charge(self, label, lang):
+        """``label``, marked "No charge" for work given free (in ``lang``)."""
+        if self[:1].billing_type != "no_charge":
+            return label
+        env = self.with_context(lang=lang).env
+        return env._("%(label)s (No charge)", label=label)
 
     def _prepare_invoice_line(self, lang):
         """Values of the invoice line that bills this single work line."""
@@ -267,8 +450,9 @@ class HelpdeskTicketWorkLine(models.Model):
         return {
             "display_type": "product",
             "product_id": self.product_id.id,
+            "product_uom_id": self.product_uom_id.id,
             "quantity": self.quantity_to_invoice,
-            "price_unit": self.price_unit,
+            "price_unit": self._get_invoice_price_unit(),
             "name": self._get_invoice_line_label(lang),
             "helpdesk_work_line_ids": [Command.link(self.id)],
         }
@@ -283,7 +467,12 @@ class HelpdeskTicketWorkLine(models.Model):
         self.ensure_one()
         if self._compare_hours(self.quantity_invoiced, 0.0):
             return (self,)
-        return (self.product_id, self.currency_id.round(self.price_unit))
+        return (
+            self.product_id,
+            self.product_uom_id,
+            self.billing_type,
+            self.currency_id.round(self._get_invoice_price_unit()),
+        )
 
     def _get_merged_invoice_line_label(self, lang):
         """Label of the line that merges these work lines (one service)."""
@@ -298,7 +487,7 @@ class HelpdeskTicketWorkLine(models.Model):
                 "Work performed from %(first)s to %(last)s", first=first, last=last
             )
         product = self[:1].product_id.with_context(lang=lang)
-        return f"{product.display_name}\n{period}"
+        return self._mark_no_charge(f"{product.display_name}\n{period}", lang)
 
     def _prepare_merged_invoice_line(self, lang):
         """Values of the one invoice line that bills all these work lines."""
@@ -306,8 +495,9 @@ class HelpdeskTicketWorkLine(models.Model):
         return {
             "display_type": "product",
             "product_id": first.product_id.id,
+            "product_uom_id": first.product_uom_id.id,
             "quantity": sum(self.mapped("quantity_to_invoice")),
-            "price_unit": first.price_unit,
+            "price_unit": first._get_invoice_price_unit(),
             "name": self._get_merged_invoice_line_label(lang),
             "helpdesk_work_line_ids": [Command.link(line.id) for line in self],
         }
@@ -343,10 +533,13 @@ class HelpdeskTicketWorkLine(models.Model):
         return self._compare_hours(self.quantity_to_invoice, 0.0) > 0
 
     def _is_unfinished(self):
-        """Logged without hours and never billed: not "correctly filled in"."""
+        """Logged without a quantity and never billed: not "correctly filled
+        in". Internal work (Not Billed) is never a reason to skip a ticket."""
         self.ensure_one()
-        return self._compare_hours(self.quantity, 0.0) <= 0 and not self._compare_hours(
-            self.quantity_invoiced, 0.0
+        return (
+            self.billing_type != "not_billed"
+            and self._compare_hours(self.quantity, 0.0) <= 0
+            and not self._compare_hours(self.quantity_invoiced, 0.0)
         )
 
     def _get_invoicing_issue(self, bad_products):
@@ -356,6 +549,8 @@ class HelpdeskTicketWorkLine(models.Model):
             services that cannot be billed
         """
         self.ensure_one()
+        if self.billing_type == "not_billed":
+            return False
         return (
             self._get_missing_service_issue()
             or self._get_missing_hours_issue()
@@ -366,8 +561,8 @@ class HelpdeskTicketWorkLine(models.Model):
         if self.product_id:
             return False
         return self.env._(
-            "%(ticket)s: the work line of %(date)s has no service: choose the "
-            "service on the line.",
+            "%(ticket)s: the work line of %(date)s has no service or product: "
+            "choose one on the line.",
             ticket=self.ticket_id.display_name,
             date=format_date(self.env, self.date),
         )
@@ -402,12 +597,14 @@ class HelpdeskTicketWorkLine(models.Model):
         """Fields that no longer change once the work line is billed.
 
         What the customer is billed for: the service, the day, the hours and
-        the price. The description and the technician stay editable.
+        the price, and whether it is billed at all. The description and the
+        technician stay editable.
         """
         return {
             "ticket_id",
             "date",
             "product_id",
+            "billing_type",
             "time_start",
             "time_end",
             "hours_worked",

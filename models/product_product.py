@@ -7,7 +7,7 @@ class ProductProduct(models.Model):
     _inherit = "product.product"
 
     def _get_helpdesk_invoicing_issues(self):
-        """Why each of these services cannot be billed from a ticket.
+        """Why each of these products cannot be billed from a ticket.
 
         Checked in the current company, whose accounts the invoice would use.
 
@@ -22,28 +22,28 @@ class ProductProduct(models.Model):
         return issues
 
     def _get_helpdesk_invoicing_issue(self, company):
-        """The reason this one service cannot be billed in ``company``, or
+        """The reason this one product cannot be billed in ``company``, or
         ``False``."""
         self.ensure_one()
         product = self.display_name
         if not self.active:
             return self.env._(
-                "the service %(product)s is archived: restore it or choose "
-                "another service.",
+                "the product %(product)s is archived: restore it or choose "
+                "another one.",
                 product=product,
             )
-        if self.type != "service" or not self.sale_ok:
+        if not self.sale_ok:
             return self.env._(
-                "%(product)s is not a service that can be sold: tick "
-                "'Sales' on a service product, or choose another one.",
+                "%(product)s cannot be sold: tick 'Sales' on the product, or "
+                "choose another one.",
                 product=product,
             )
         if self.company_id and self.company_id not in company.parent_ids:
             # Restricted to another company after the work was logged.
             return self.env._(
-                "the service %(product)s belongs to company %(product_company)s "
+                "the product %(product)s belongs to company %(product_company)s "
                 "only: share it with company %(company)s, or choose another "
-                "service.",
+                "one.",
                 product=product,
                 product_company=self.company_id.display_name,
                 company=company.display_name,
@@ -51,14 +51,14 @@ class ProductProduct(models.Model):
         income = self._get_product_accounts()["income"]
         if not income:
             return self.env._(
-                "the service %(product)s has no income account in company "
+                "the product %(product)s has no income account in company "
                 "%(company)s: set one on the product or its category.",
                 product=product,
                 company=company.display_name,
             )
         if income.deprecated:
             return self.env._(
-                "the income account %(account)s of the service %(product)s is "
+                "the income account %(account)s of the product %(product)s is "
                 "deprecated: set an active income account on the product or its "
                 "category in company %(company)s.",
                 account=income.display_name,

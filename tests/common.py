@@ -56,11 +56,15 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
         cls.verdi = Partner.create({"name": "Giulia Verdi"})
 
         Product = cls.env["product.product"]
+        hour = cls.env.ref("uom.product_uom_hour")
+        # Services sold by the hour: their work lines bill the hours worked.
         cls.support = Product.create(
             {
                 "name": "Hourly Support",
                 "type": "service",
                 "sale_ok": True,
+                "uom_id": hour.id,
+                "uom_po_id": hour.id,
                 "list_price": 50.0,
                 "taxes_id": [Command.set(cls.tax_sale_a.ids)],
             }
@@ -70,6 +74,8 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
                 "name": "On-site Intervention",
                 "type": "service",
                 "sale_ok": True,
+                "uom_id": hour.id,
+                "uom_po_id": hour.id,
                 "list_price": 80.0,
                 "taxes_id": [Command.set(cls.tax_sale_a.ids)],
             }

@@ -313,6 +313,19 @@ class BillingMachine(RuleBasedStateMachine):
             lambda: line.with_user(self.case.technician).write({"quantity": hours})
         )
 
+    @rule(
+        index=st.integers(0, 50),
+        billing_type=st.sampled_from(["billable", "no_charge", "not_billed"]),
+    )
+    def set_billing_type(self, index, billing_type):
+        """What the work is for: refused once billed, free otherwise."""
+        line = self._pick(self._work_lines(), index)
+        self._attempt(
+            lambda: line.with_user(self.case.technician).write(
+                {"billing_type": billing_type}
+            )
+        )
+
     # ------------------------------------------------------------------
     # After every step
     # ------------------------------------------------------------------
@@ -335,24 +348,29 @@ class BillingMachine(RuleBasedStateMachine):
             billing_lines[invoice_line_id].append(
                 (work_line_id, quantity, move_type, state)
             )
+        # Internal work (Not Billed) may be billed for nothing.
         cr.execute(
-            "SELECT id, ticket_id, quantity, quantity_invoiced, "
-            "       quantity_to_invoice, invoice_line_id "
+            "SELECT id, ticket_id, "
+            "       CASE WHEN billing_type = 'not_billed' THEN 0 "
+            "            ELSE GREATEST(quantity, 0) END, "
+            "       quantity_invoiced, quantity_to_invoice, invoice_line_id, "
+            "       quantity "
             "  FROM helpdesk_ticket_work_line WHERE ticket_id IN %s",
             [tuple(self.case.tickets.ids)],
         )
-        work = {row[0]: row[1:] for row in cr.fetchall()}
+        work_rows = cr.fetchall()
+        work = {row[0]: row[1:6] for row in work_rows}
+        quantities = {row[0]: row[6] for row in work_rows}
         # What the invoices bill, net of credit notes: a line that merges
         # several work lines bills each in proportion to its hours.
         billed = defaultdict(float)
         counting = defaultdict(set)
         for invoice_line_id, rows in billing_lines.items():
-            total = sum(work[row[0]][1] for row in rows if row[0] in work)
+            total = sum(quantities[row[0]] for row in rows if row[0] in work)
             for work_line_id, quantity, move_type, state in rows:
                 if state == "cancel" or work_line_id not in work:
                     continue
-                hours = work[work_line_id][1]
-                share = hours / total if total else 1 / len(rows)
+                share = quantities[work_line_id] / total if total else 1 / len(rows)
                 sign = 1 if move_type == "out_invoice" else -1
                 billed[work_line_id] += sign * quantity * share
                 if move_type == "out_invoice":

@@ -73,12 +73,12 @@ class TestEligibility(HelpdeskInvoicingCommon):
     def test_archived_service(self):
         ticket = self._create_ticket(self.rossi_mario, self._standard_lines())
         self.onsite.action_archive()
-        self._assert_refused(ticket, "the service On-site Intervention is archived")
+        self._assert_refused(ticket, "the product On-site Intervention is archived")
 
     def test_service_not_sellable(self):
         ticket = self._create_ticket(self.rossi_mario, self._standard_lines())
         self.onsite.sale_ok = False
-        self._assert_refused(ticket, "is not a service that can be sold")
+        self._assert_refused(ticket, "On-site Intervention cannot be sold")
 
     def test_mixed_selection_skips_and_reports(self):
         """Eligible tickets are invoiced; the others are left exactly as they were."""

@@ -75,6 +75,16 @@ class TestItalian(HelpdeskInvoicingCommon):
             f"{ticket.number} - Ticket of Mario Rossi\n02/03/2026 - Assistenza oraria",
         )
 
+    def test_no_charge_work_says_so_in_italian(self):
+        """Work given free is marked on the invoice, in the customer's language."""
+        self.ticket.work_line_ids[0].billing_type = "no_charge"
+        invoice = self._invoice(self.ticket, group_work_lines=True)
+        free = self.ticket.work_line_ids[0].invoice_line_id
+        self.assertEqual(free.price_unit, 0.0)
+        self.assertTrue(free.name.endswith(" (Senza addebito)"), free.name)
+        self.assertIn("Lavori eseguiti il 02/03/2026", free.name)
+        self.assertEqual(len(self._product_lines(invoice)), 3)
+
     def test_english_customer_keeps_english_labels(self):
         """The language is the customer's, not the clerk's nor the company's."""
         (self.bianchi | self.bianchi_luca).lang = "en_US"

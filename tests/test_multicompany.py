@@ -86,7 +86,7 @@ class TestMultiCompany(HelpdeskInvoicingCommon):
         support_2.categ_id.property_account_income_categ_id = False
         self.assertFalse(support_2._get_product_accounts()["income"])
         self._assert_second_company_stopped(
-            "the work line of 03/06/2026: the service Hourly Support has no "
+            "the work line of 03/06/2026: the product Hourly Support has no "
             "income account in company Filiale Nord S.r.l.: set one on the "
             "product or its category."
         )
@@ -98,7 +98,7 @@ class TestMultiCompany(HelpdeskInvoicingCommon):
         account.deprecated = True
         self._assert_second_company_stopped(
             "the work line of 03/06/2026: the income account "
-            f"{account.display_name} of the service Hourly Support is deprecated: "
+            f"{account.display_name} of the product Hourly Support is deprecated: "
             "set an active income account on the product or its category in "
             "company Filiale Nord S.r.l."
         )
@@ -108,9 +108,9 @@ class TestMultiCompany(HelpdeskInvoicingCommon):
         company's tickets that use it are stopped, the others are invoiced."""
         self.support.company_id = self.company
         self._assert_second_company_stopped(
-            "the work line of 03/06/2026: the service Hourly Support belongs to "
+            "the work line of 03/06/2026: the product Hourly Support belongs to "
             f"company {self.company.name} only: share it with company Filiale "
-            "Nord S.r.l., or choose another service."
+            "Nord S.r.l., or choose another one."
         )
 
     def test_clerk_of_one_company(self):

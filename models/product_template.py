@@ -1,0 +1,58 @@
+# Copyright 2026 helpdesk_mgmt_invoicing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import float_round
+
+ROUNDING_METHODS = {"up": "UP", "half_up": "HALF-UP", "down": "DOWN"}
+
+
+class ProductTemplate(models.Model):
+    _inherit = "product.template"
+
+    helpdesk_time_rounding = fields.Float(
+        string="Round Hours To",
+        digits="Product Unit of Measure",
+        help="The hours to invoice of a work line are rounded to a multiple of "
+        "this many hours (0.25: quarter hours). 0: no rounding.",
+    )
+    helpdesk_time_rounding_method = fields.Selection(
+        selection=[
+            ("up", "Up"),
+            ("half_up", "Half Up"),
+            ("down", "Down"),
+        ],
+        string="Rounding Method",
+        required=True,
+        default="up",
+    )
+    helpdesk_minimum_hours = fields.Float(
+        string="Minimum Hours",
+        digits="Product Unit of Measure",
+        help="The hours to invoice of a work line are at least this many (1.0 "
+        "for an on-site call billed an hour at least). 0: no minimum.",
+    )
+
+    @api.constrains("helpdesk_time_rounding", "helpdesk_minimum_hours")
+    def _check_helpdesk_time_rules(self):
+        for product in self:
+            if product.helpdesk_time_rounding < 0 or product.helpdesk_minimum_hours < 0:
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s: the hours to round to and the minimum hours "
+                        "of helpdesk billing cannot be negative: enter 0 for none.",
+                        product=product.display_name,
+                    )
+                )
+
+    def _get_helpdesk_hours_to_invoice(self, hours):
+        """The hours to invoice for ``hours`` worked: rounded as this service
+        says, then raised to its minimum."""
+        self.ensure_one()
+        if self.helpdesk_time_rounding:
+            hours = float_round(
+                hours,
+                precision_rounding=self.helpdesk_time_rounding,
+                rounding_method=ROUNDING_METHODS[self.helpdesk_time_rounding_method],
+            )
+        return max(hours, self.helpdesk_minimum_hours)
