@@ -397,11 +397,11 @@ class HelpdeskTicketWorkLine(models.Model):
         # The price the pricelist gave is remembered, to tell a price typed by
         # hand (given in the values) from it later, as sale does.
         typed = ["price_unit" in vals for vals in vals_list]
-        res = super()._add_precomputed_values(vals_list)
+        super()._add_precomputed_values(vals_list)
         for vals, price_typed in zip(vals_list, typed, strict=True):
             if not price_typed and "price_unit" in vals:
                 vals.setdefault("technical_price_unit", vals["price_unit"])
-        return res
+        return None
 
     @api.model_create_multi
     def create(self, vals_list):
