@@ -100,6 +100,7 @@ class HelpdeskTicketInvoiceRun(models.Model):
         readonly=True, help="When the end of the run was announced."
     )
 
+    @api.depends("line_ids.ticket_id")
     def _compute_ticket_ids(self):
         for run in self:
             run.ticket_ids = run.line_ids.ticket_id
@@ -107,6 +108,7 @@ class HelpdeskTicketInvoiceRun(models.Model):
     def _search_ticket_ids(self, operator, value):
         return [("line_ids.ticket_id", operator, value)]
 
+    @api.depends("line_ids.state", "line_ids.invoice_id")
     def _compute_progress(self):
         counts = {
             (run.id, state): count
