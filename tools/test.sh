@@ -21,7 +21,9 @@ hdi_log "Tests (pytest-odoo, with the HTTP server for browser tests)"
 status=0
 # Collected through the link, so that pytest-odoo imports them as
 # odoo.addons.helpdesk_mgmt_invoicing.tests whatever the checkout is called.
-(cd "$HDI_WORK/addons" && PYTHONPATH="$HDI_REPO/tools" "$HDI_VENV/bin/python" -m pytest \
+# ODOO_QUEUE_JOB_CHANNELS=root:0: pytest-odoo's HTTP server runs no queue job
+# runner; tests/test_job_runner.py starts an Odoo server that does.
+(cd "$HDI_WORK/addons" && ODOO_QUEUE_JOB_CHANNELS=root:0 PYTHONPATH="$HDI_REPO/tools" "$HDI_VENV/bin/python" -m pytest \
     -p no:cacheprovider -p hdi_no_skip \
     --odoo-config="$conf" --odoo-database="$db" --odoo-http --odoo-log-level=warn \
     -o addopts="" -p no:warnings -rfEs "$@" "$HDI_MODULE/tests") 2>&1 | tee "$log" || status=1
