@@ -10,3 +10,6 @@ from . import test_wheel
 from . import test_multicompany
 from . import test_concurrency
 from . import test_query_count
+from . import test_invoice_run
+from . import test_invoice_schedule
+from . import test_job_runner
