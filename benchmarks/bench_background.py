@@ -380,7 +380,13 @@ def measure(args, template, size, setup_key):
         # The pop-up, as the web client opens it: defaults and preview.
         t0 = time.perf_counter()
         values = call(
-            "helpdesk.ticket.invoice", "onchange", {}, [], POPUP_SPEC, context=context
+            "helpdesk.ticket.invoice",
+            "onchange",
+            [],
+            {},
+            [],
+            POPUP_SPEC,
+            context=context,
         )["value"]
         result["popup_s"] = time.perf_counter() - t0
         assert values["invoiceable_ticket_count"] == size, values
