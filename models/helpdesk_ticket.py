@@ -141,9 +141,7 @@ class HelpdeskTicket(models.Model):
 
         :return: ``{ticket: reason}``
         """
-        holders = self.env["helpdesk.ticket.invoice.run.line"]._get_ticket_holders(
-            self
-        )
+        holders = self.env["helpdesk.ticket.invoice.run.line"]._get_ticket_holders(self)
         return {
             ticket: self.env._(
                 "%(ticket)s is being invoiced in the background by %(run)s: wait "

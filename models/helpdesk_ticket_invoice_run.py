@@ -229,7 +229,9 @@ class HelpdeskTicketInvoiceRun(models.Model):
         for number, batch in enumerate(batches, 1):
             for ticket in batch:
                 if group_work_lines == "customer":
-                    grouped = ticket.commercial_partner_id.helpdesk_invoicing_group_work_lines
+                    grouped = (
+                        ticket.commercial_partner_id.helpdesk_invoicing_group_work_lines
+                    )
                 else:
                     grouped = bool(group_work_lines)
                 line_commands.append(
@@ -242,7 +244,9 @@ class HelpdeskTicketInvoiceRun(models.Model):
                     )
                 )
         line_commands += [
-            Command.create({"ticket_id": ticket.id, "state": "skipped", "reason": reason})
+            Command.create(
+                {"ticket_id": ticket.id, "state": "skipped", "reason": reason}
+            )
             for ticket, reason in issues.items()
         ]
         companies = tickets.company_id
@@ -298,9 +302,11 @@ class HelpdeskTicketInvoiceRun(models.Model):
     def _enqueue_jobs(self):
         """One queue job per batch of this run."""
         self.ensure_one()
-        for batch, lines in self.line_ids.filtered(
-            lambda line: line.state == "pending"
-        ).grouped("batch").items():
+        for batch, lines in (
+            self.line_ids.filtered(lambda line: line.state == "pending")
+            .grouped("batch")
+            .items()
+        ):
             lines.with_delay(
                 channel=CHANNEL,
                 description=self.env._(

@@ -82,7 +82,7 @@ class HelpdeskTicketInvoiceRunLine(models.Model):
             return self.env._("Nothing left to invoice: this batch was done before.")
         tickets = lines.ticket_id.with_context(helpdesk_invoice_run_id=run.id)
         eligible, issues = tickets._split_invoiceable()
-        lines_by_ticket = {line.ticket_id: line for line in lines}
+        line_by_ticket = {line.ticket_id: line for line in lines}
         invoices = self.env["account.move"]
         to_invoice = lines.filtered(lambda line: line.ticket_id in eligible)
         for group_work_lines, group in to_invoice.grouped("group_work_lines").items():
@@ -93,12 +93,11 @@ class HelpdeskTicketInvoiceRunLine(models.Model):
                 group_work_lines=group_work_lines,
             )
         for invoice in invoices:
-            tickets_of_invoice = invoice.helpdesk_ticket_ids
-            lines.filtered(lambda line: line.ticket_id in tickets_of_invoice).write(
-                {"state": "invoiced", "invoice_id": invoice.id, "reason": False}
-            )
+            lines.filtered_domain(
+                [("ticket_id", "in", invoice.helpdesk_ticket_ids.ids)]
+            ).write({"state": "invoiced", "invoice_id": invoice.id, "reason": False})
         for ticket, reason in issues.items():
-            lines_by_ticket[ticket].write({"state": "skipped", "reason": reason})
+            line_by_ticket[ticket].write({"state": "skipped", "reason": reason})
         run._finish_after_commit()
         return self.env._(
             "%(invoices)s invoice(s) for %(invoiced)s ticket(s), %(skipped)s "

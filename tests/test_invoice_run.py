@@ -23,9 +23,12 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.queue_job.controllers.main import RunJobController
-from .queue_job_helpers import trap_jobs
 
 from .common import HelpdeskInvoicingCommon
+
+# What an override raises on bad data it meets (not a string of the add-on).
+BAD_DATA = "Bianchi's fiscal position has no tax mapping."
+from .queue_job_helpers import trap_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -101,8 +104,10 @@ class TestInvoiceRun(HelpdeskInvoicingCommon):
         run, trap = self._start(self.tickets, group_by_partner=True)
         trap.assert_jobs_count(3)
         jobs = self._jobs_by_customer(trap)
-        self.assertEqual({customer: len(numbers) for customer, numbers in jobs.items()},
-                         {self.rossi: 1, self.bianchi: 1, self.verdi: 1})
+        self.assertEqual(
+            {customer: len(numbers) for customer, numbers in jobs.items()},
+            {self.rossi: 1, self.bianchi: 1, self.verdi: 1},
+        )
         self.assertEqual(
             sorted(len(job.recordset) for job in trap.enqueued_jobs), [1, 2, 3]
         )
@@ -113,9 +118,7 @@ class TestInvoiceRun(HelpdeskInvoicingCommon):
         self.assertEqual(run.user_id, self.clerk)
         trap.assert_enqueued_job(
             self.Line.browse(
-                run.line_ids.filtered(
-                    lambda line: line.customer_id == self.verdi
-                ).ids
+                run.line_ids.filtered(lambda line: line.customer_id == self.verdi).ids
             )._invoice_batch,
             properties={
                 "channel": "root.helpdesk_invoicing",
@@ -130,7 +133,8 @@ class TestInvoiceRun(HelpdeskInvoicingCommon):
         self.assertEqual(run.progress, 100.0)
         self.assertEqual(len(run.invoice_ids), 3)
         self.assertEqual(
-            run.invoice_ids.commercial_partner_id, self.rossi | self.bianchi | self.verdi
+            run.invoice_ids.commercial_partner_id,
+            self.rossi | self.bianchi | self.verdi,
         )
         self._assert_billed_once(self.tickets)
         for line in run.line_ids:
@@ -188,7 +192,7 @@ class TestInvoiceRun(HelpdeskInvoicingCommon):
 
         def refuse_bianchi(tickets):
             if tickets.commercial_partner_id == self.bianchi:
-                raise UserError("Bianchi's fiscal position has no tax mapping.")
+                raise UserError(BAD_DATA)
             return prepare_invoice(tickets)
 
         with patch.object(Ticket, "_prepare_invoice", refuse_bianchi):
@@ -265,7 +269,9 @@ class TestInvoiceRun(HelpdeskInvoicingCommon):
         self.assertIn(reason, wizard.skipped_reasons)
         # Invoicing at once: the others only.
         invoices = self._invoice(self.tickets)
-        self.assertEqual(invoices.helpdesk_ticket_ids, self.bianchi_tickets | self.verdi_ticket)
+        self.assertEqual(
+            invoices.helpdesk_ticket_ids, self.bianchi_tickets | self.verdi_ticket
+        )
         # A second run: all held or invoiced, nothing to do.
         with self.assertRaises(UserError) as error:
             self._start(self.rossi_tickets)
@@ -312,9 +318,7 @@ class TestInvoiceRun(HelpdeskInvoicingCommon):
         run, _trap = self._start(self.tickets, group_by_partner=True)
         run._announce_end()
         self.assertFalse(run.end_date)
-        self.assertEqual(
-            self.Run.search([("state", "=", "running")]), run
-        )
+        self.assertEqual(self.Run.search([("state", "=", "running")]), run)
         self.assertFalse(self.Run.search([("state", "in", ["done", "failed"])]))
 
     def test_popup_runs_in_background_above_the_threshold(self):

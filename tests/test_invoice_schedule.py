@@ -143,7 +143,9 @@ class TestInvoiceSchedule(HelpdeskInvoicingCommon):
         run, trap = self._cron(date(2026, 6, 1), last_call=date(2026, 5, 31))
         self.assertEqual(
             run.ticket_ids,
-            self.rossi_week | self.rossi_sunday | self.rossi_next_week
+            self.rossi_week
+            | self.rossi_sunday
+            | self.rossi_next_week
             | self.bianchi_march,
         )
         trap.perform_enqueued_jobs()

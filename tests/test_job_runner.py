@@ -141,7 +141,7 @@ class TestRetry(CommittedData, TransactionCase):
         tickets = env["helpdesk.ticket"].browse(self.ticket_ids)
         with trap_jobs() as trap:
             run = env["helpdesk.ticket.invoice.run"]._start(tickets)
-        cr.commit()
+        env.cr.commit()
         [job] = trap.enqueued_jobs
 
         with self.registry.cursor() as other_cr:
@@ -159,7 +159,7 @@ class TestRetry(CommittedData, TransactionCase):
         self.assertEqual(set(run.line_ids.mapped("state")), {"pending"})
         self.assertEqual(job.retry, 1)
         job.perform()
-        cr.commit()
+        env.cr.commit()
         self.assertEqual(set(run.line_ids.mapped("state")), {"invoiced"})
         self._assert_every_work_line_billed_once(env)
 
