@@ -25,10 +25,10 @@ from odoo.tests import Form, new_test_user, tagged
 from odoo.addons.queue_job.controllers.main import RunJobController
 
 from .common import HelpdeskInvoicingCommon
+from .queue_job_helpers import trap_jobs
 
 # What an override raises on bad data it meets (not a string of the add-on).
 BAD_DATA = "Bianchi's fiscal position has no tax mapping."
-from .queue_job_helpers import trap_jobs
 
 
 @tagged("post_install", "-at_install")
