@@ -191,7 +191,8 @@ class Server:
                     continue
                 match = re.search(r"VmHWM:\s+(\d+) kB", status)
                 if match:
-                    kind = "gevent" if b"gevent" in cmdline else "odoo"
+                    # The websocket process: odoo-bin gevent ...
+                    kind = "gevent" if b"\0gevent\0" in cmdline else "odoo"
                     key = (pid, kind)
                     self.peak_rss[key] = max(
                         self.peak_rss.get(key, 0), int(match.group(1)) / 1024
@@ -386,6 +387,17 @@ def measure(args, template, size, setup_key):
             limit=size,
         )
         context = {"active_model": "helpdesk.ticket", "active_ids": ids}
+        # Warm-up: the workers' first calls fill their caches.
+        for _attempt in range(2 * workers):
+            call(
+                "helpdesk.ticket.invoice",
+                "onchange",
+                [],
+                {},
+                [],
+                POPUP_SPEC,
+                context=dict(context, active_ids=ids[:10]),
+            )
         # The pop-up, as the web client opens it: defaults and preview.
         t0 = time.perf_counter()
         values = call(
