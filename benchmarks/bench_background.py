@@ -27,7 +27,10 @@ its limits, and reads each server process's peak memory.
 import argparse
 import asyncio
 import contextlib
+import cProfile
+import io
 import os
+import pstats
 import re
 import signal
 import subprocess
@@ -76,6 +79,14 @@ def parse_args(argv):
         help="first of the ports used: servers, balancer, websocket",
     )
     parser.add_argument("--history", type=int, default=700)
+    parser.add_argument(
+        "--profile-job",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of the benchmark: cProfile, in a rolled-back transaction "
+        "of this process, the start of a run of N tickets and its first job",
+    )
     parser.add_argument(
         "--popup-max",
         type=int,
@@ -587,12 +598,60 @@ def report(results, sizes):
             print(f"{r['size']} {r['setup']}: " + "; ".join(notes))
 
 
+def _profiled(label, func):
+    """Run ``func`` under cProfile; print its time and the add-on's share."""
+    profiler = cProfile.Profile()
+    t0 = time.perf_counter()
+    profiler.enable()
+    result = func()
+    profiler.disable()
+    seconds = time.perf_counter() - t0
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+    stats.print_stats(25)
+    print(f"\nProfile of {label}: {seconds:.2f} s (profiled)\n{out.getvalue()}")
+    return result
+
+
+def profile_job(database, size):
+    """cProfile the start of a run of ``size`` tickets, then its first job,
+    as the clerk, in one transaction rolled back afterwards."""
+    registry = Registry(database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+        clerk = env["res.users"].search([("login", "=", "bench-clerk")])
+        env = env(user=clerk.id)
+        tickets = env["helpdesk.ticket"].search(
+            [("name", "=like", "Bench ticket %")], order="id", limit=size
+        )
+        env.invalidate_all()
+        run = _profiled(
+            f"the start of a run of {size} tickets",
+            lambda: env["helpdesk.ticket.invoice.run"]._start(tickets),
+        )
+        env.flush_all()
+        lines = run.line_ids.filtered(lambda line: line.batch == 1)
+        env.invalidate_all()
+
+        def first_job():
+            summary = lines._invoice_batch()
+            env.flush_all()
+            return summary
+
+        summary = _profiled(f"its first job ({len(lines)} tickets)", first_job)
+        print(f"{run.job_count} jobs; first job: {summary}", flush=True)
+        cr.rollback()
+
+
 def main(argv):
     args = parse_args(argv)
     sizes = sorted(int(size) for size in args.sizes.split(","))
     config.parse_config(["-c", args.config, "--log-level=warn"])
     odoo.netsvc.init_logger()
     setup_template(args.database, sizes[-1], args.history)
+    if args.profile_job:
+        profile_job(args.database, args.profile_job)
+        return 0
     results = []
     for size in sizes:
         for key in args.setups.split(","):
