@@ -311,8 +311,15 @@ class Balancer:
         finally:
             done()
 
-    def stop(self):
+    async def _shutdown(self):
         self.server.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def stop(self):
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self.loop).result()
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join()
 
