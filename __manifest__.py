@@ -11,10 +11,12 @@
     "maintainers": [],
     "license": "AGPL-3",
     "development_status": "Beta",
-    "depends": ["helpdesk_mgmt", "account"],
+    "depends": ["helpdesk_mgmt", "account", "queue_job"],
     "data": [
         "security/helpdesk_mgmt_invoicing_security.xml",
         "security/ir.model.access.csv",
+        "data/helpdesk_ticket_invoice_run_data.xml",
+        "data/queue_job_data.xml",
         "views/helpdesk_ticket_work_line_views.xml",
         "wizards/helpdesk_ticket_invoice_views.xml",
         "views/helpdesk_ticket_views.xml",
@@ -22,6 +24,8 @@
         "views/product_template_views.xml",
         "report/report_intervention.xml",
         "report/helpdesk_ticket_reports.xml",
+        "views/helpdesk_ticket_invoice_run_views.xml",
+        "views/res_partner_views.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

@@ -6,3 +6,6 @@ from . import account_move_send
 from . import product_product
 from . import product_template
 from . import ir_actions_report
+from . import helpdesk_ticket_invoice_run
+from . import helpdesk_ticket_invoice_run_line
+from . import res_partner

@@ -214,7 +214,27 @@ class HelpdeskTicket(models.Model):
             reason = ticket._get_invoicing_issue(bad_products, journal_companies)
             if reason:
                 issues[ticket] = reason
+        issues.update(self._get_invoice_run_issues())
         return issues
+
+    def _get_invoice_run_issues(self):
+        """The tickets among these that a background invoicing run holds.
+
+        A ticket waiting in a run's job belongs to that run until its job has
+        run: another run, or the pop-up, skips it (one query).
+
+        :return: ``{ticket: reason}``
+        """
+        holders = self.env["helpdesk.ticket.invoice.run.line"]._get_ticket_holders(self)
+        return {
+            ticket: self.env._(
+                "%(ticket)s is being invoiced in the background by %(run)s: wait "
+                "for that run to end.",
+                ticket=ticket.display_name,
+                run=run.sudo().display_name,  # sudo: its name only
+            )
+            for ticket, run in holders.items()
+        }
 
     def _split_invoiceable(self):
         """Split these tickets into those to invoice and those to skip.

@@ -17,3 +17,6 @@ from . import test_report_tour
 from . import test_invoice_line_reference
 from . import test_e_invoice_warnings
 from . import test_billing_rules
+from . import test_invoice_run
+from . import test_invoice_schedule
+from . import test_job_runner

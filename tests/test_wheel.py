@@ -96,6 +96,8 @@ class TestWheel(BaseCase):
         self.assertIn(
             "odoo-addon-helpdesk_mgmt==18.0.*", metadata.get_all("Requires-Dist")
         )
+        # Background invoicing runs on OCA queue_job.
+        self.assertIn("odoo-addon-queue_job==18.0.*", metadata.get_all("Requires-Dist"))
         self.assertEqual(metadata["License"], "AGPL-3")
         prefix = f"odoo/addons/{MODULE}/"
         expected = {

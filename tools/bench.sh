@@ -5,18 +5,32 @@
 #   make bench                               N = 100, 500, 2000 (about 13 min)
 #   make bench ARGS="--sizes 100,500"        the quick mode (about 4 min)
 #   make bench ARGS="--profile 'ours:per customer:2000'"   cProfile one run
+#   make bench ARGS="--background"        background runs on queue_job: N = 2000
+#                   and 10000, one server with 1 then 2 job slots, two servers
+#                   (benchmarks/bench_background.py; about 35 min)
+#   make bench ARGS="--background --sizes 500 --setups 1x1,1x2"   a quick one
 # Other arguments go to the script (see --help). Environment:
-#   HDI_BENCH_DB    database name (default: hdi_bench_<checkout id>)
+#   HDI_BENCH_DB    database name (default: hdi_bench_<checkout id>, and
+#                   hdi_bench_bg_<checkout id> in the background mode)
 #   HDI_BENCH_KEEP  1: keep the database, and reuse it (and its data) next time
+#   HDI_BENCH_PORT  first HTTP port of the Odoo servers it starts (default 8189;
+#                   the background mode uses it and the next 11)
 source "$(dirname "$0")/common.sh"
 hdi_setup
-db="${HDI_BENCH_DB:-hdi_bench_$HDI_CHECKOUT_ID}"
+script=bench_invoicing.py
+if [ "${1:-}" = "--background" ]; then
+    shift
+    script=bench_background.py
+    db="${HDI_BENCH_DB:-hdi_bench_bg_$HDI_CHECKOUT_ID}"
+fi
+db="${db:-${HDI_BENCH_DB:-hdi_bench_$HDI_CHECKOUT_ID}}"
 case "$db" in
     hdi_bench*) ;;
     *) echo "error: HDI_BENCH_DB must start with hdi_bench (it is dropped)." >&2; exit 2 ;;
 esac
 conf="$HDI_WORK/odoo-bench.conf"
-hdi_config "$conf" 8189
+port="${HDI_BENCH_PORT:-8189}"
+hdi_config "$conf" "$port"
 keep="${HDI_BENCH_KEEP:-0}"
 
 exists() { psql -d postgres -tAc "select 1 from pg_database where datname = '$db'" | grep -q 1; }
@@ -35,7 +49,7 @@ fi
 
 hdi_log "Benchmark"
 status=0
-"$HDI_VENV/bin/python" "$HDI_REPO/benchmarks/bench_invoicing.py" \
+HDI_BENCH_PORT="$port" "$HDI_VENV/bin/python" "$HDI_REPO/benchmarks/$script" \
     -c "$conf" -d "$db" "$@" || status=$?
 echo "Whole benchmark, database included: $(( $(date +%s) - start )) s"
 exit $status

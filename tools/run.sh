@@ -2,6 +2,10 @@
 # Serve Odoo with the add-on and its demo data on http://localhost:8069.
 #   HDI_DEMO_DB  database name (default: helpdesk_invoicing_demo)
 #   HDI_PORT     HTTP port     (default: 8069)
+# queue_job is loaded server-wide with its job runner (two jobs at a time),
+# so that background invoicing runs really run. One process, threads: the
+# browser's websocket (the end-of-run notification) needs no proxy. See the
+# README for a production set-up (workers, channels, a second server).
 source "$(dirname "$0")/common.sh"
 hdi_setup
 db="${HDI_DEMO_DB:-helpdesk_invoicing_demo}"
@@ -18,4 +22,6 @@ fi
 echo
 echo "Odoo is starting on http://localhost:$port  (database '$db'; log in as admin / admin). Ctrl-C stops it."
 echo
-exec "$HDI_VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf" -d "$db" --db-filter="^$db\$" --log-level=warn
+export ODOO_QUEUE_JOB_CHANNELS="${ODOO_QUEUE_JOB_CHANNELS:-root:2,root.helpdesk_invoicing:2}"
+exec "$HDI_VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf" -d "$db" --db-filter="^$db\$" --log-level=warn \
+    --load=base,web,queue_job --workers=0

@@ -33,7 +33,9 @@ hdi_fresh_db() {
 hdi_pytest() {
     local db="$1" log="$2" rc=0
     shift 2
-    (cd "$HDI_WORK/addons" && PYTHONPATH="$HDI_REPO/tools" "$HDI_VENV/bin/python" -m pytest \
+    # ODOO_QUEUE_JOB_CHANNELS=root:0: pytest-odoo's HTTP server runs no queue
+    # job runner; tests/test_job_runner.py starts an Odoo server that does.
+    (cd "$HDI_WORK/addons" && ODOO_QUEUE_JOB_CHANNELS=root:0 PYTHONPATH="$HDI_REPO/tools" "$HDI_VENV/bin/python" -m pytest \
         -p no:cacheprovider -p hdi_no_skip \
         --odoo-config="$conf" --odoo-database="$db" --odoo-http --odoo-log-level=warn \
         -o addopts="" -p no:warnings -rfEs "$@") 2>&1 | tee "$log" || rc=$?

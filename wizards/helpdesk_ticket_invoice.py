@@ -31,6 +31,15 @@ class HelpdeskTicketInvoice(models.TransientModel):
         help="Each invoice gets the intervention report (PDF) of every ticket "
         "it bills as an attachment: the invoice's Send button mails them with it.",
     )
+    run_in_background = fields.Boolean(
+        compute="_compute_run_in_background",
+        store=True,
+        readonly=False,
+        help="Invoice in background jobs and follow their progress on the "
+        "invoicing run, instead of waiting here. Ticked by default above "
+        "the number of tickets of the system parameter "
+        "helpdesk_mgmt_invoicing.background_threshold (200).",
+    )
     invoiceable_ticket_ids = fields.Many2many(
         comodel_name="helpdesk.ticket",
         string="Tickets to Invoice",
@@ -69,6 +78,16 @@ class HelpdeskTicketInvoice(models.TransientModel):
             Ticket._get_invoiceable_domain()
             + [("company_id", "in", self.env.companies.ids)]
         )
+
+    @api.depends("ticket_ids")
+    def _compute_run_in_background(self):
+        threshold = int(
+            self.env["ir.config_parameter"]
+            .sudo()  # a technical setting, read only
+            .get_param("helpdesk_mgmt_invoicing.background_threshold", 200)
+        )
+        for wizard in self:
+            wizard.run_in_background = len(wizard.ticket_ids) > threshold
 
     @api.depends("ticket_ids", "group_by_partner")
     def _compute_preview(self):
@@ -113,6 +132,17 @@ class HelpdeskTicketInvoice(models.TransientModel):
                     "No ticket to invoice: select closed tickets whose Billing "
                     "State is To Invoice in the ticket list."
                 )
+            )
+        if self.run_in_background:
+            return (
+                self.env["helpdesk.ticket.invoice.run"]
+                ._start(
+                    self.ticket_ids,
+                    self.group_by_partner,
+                    self.group_work_lines,
+                    attach_intervention_reports=self.attach_intervention_reports,
+                )
+                ._get_form_action()
             )
         invoices = self.ticket_ids._create_invoices(
             group_by_partner=self.group_by_partner,
