@@ -156,8 +156,9 @@ class TestInterventionReport(InterventionReportCommon):
                 "End",
                 "Hours Worked",
                 "Hours to Invoice",
+                "Billing",
                 "Description",
-                "Service",
+                "Service or Product",
             ],
         )
         self.assertEqual(
@@ -170,6 +171,7 @@ class TestInterventionReport(InterventionReportCommon):
                     "11:30",
                     "2.50",
                     "2.50",
+                    "Billable",
                     "Replaced the toner and the drum",
                     "Hourly Support",
                 ],
@@ -180,6 +182,7 @@ class TestInterventionReport(InterventionReportCommon):
                     "17:00",
                     "3.00",
                     "2.50",
+                    "Billable",
                     "Network check on site",
                     "On-site Intervention",
                 ],
@@ -195,6 +198,35 @@ class TestInterventionReport(InterventionReportCommon):
             self._text(technician), "Technician's signature Name: Marco Neri"
         )
         self.assertEqual(self._text(customer), "Customer's signature Name:")
+
+    def test_what_each_line_is_for(self):
+        """Each line says what it is for; a part shows its unit, and the totals
+        count the hours of the work sold by time only."""
+        self.ticket.work_line_ids[0].billing_type = "no_charge"
+        disk = self.env["product.product"].create(
+            {"name": "Replacement disk", "type": "consu", "list_price": 120.0}
+        )
+        self.ticket.work_line_ids = [
+            Command.create(
+                {
+                    "date": date(2026, 3, 5),
+                    "user_id": self.technician.id,
+                    "product_id": disk.id,
+                    "quantity": 2.0,
+                    "name": "Disks swapped",
+                }
+            )
+        ]
+        [article] = self._articles(self._render_html(self.ticket))
+        [table] = article.xpath(".//table[@name='work_lines']")
+        rows = [self._cells(row) for row in table.xpath("./tbody/tr")]
+        self.assertEqual(rows[0][6], "No Charge")
+        self.assertEqual(
+            rows[2][2:8], ["", "", "0.00", "2.00 Units", "Billable", "Disks swapped"]
+        )
+        self.assertEqual(
+            self._cells(table.xpath("./tfoot/tr")[0]), ["Total", "5.50", "5.00", ""]
+        )
 
     def test_lines_without_times(self):
         """A line logged as hours only leaves Start and End empty; hours keep
@@ -295,13 +327,22 @@ class TestInterventionReport(InterventionReportCommon):
                 "Fine",
                 "Ore lavorate",
                 "Ore da fatturare",
+                "Addebito",
                 "Descrizione",
-                "Servizio",
+                "Servizio o prodotto",
             ],
         )
         self.assertEqual(
-            self._cells(table.xpath("./tbody/tr")[1])[:6],
-            ["04/03/2026", "Marco Neri", "14:00", "17:00", "3,00", "2,50"],
+            self._cells(table.xpath("./tbody/tr")[1])[:7],
+            [
+                "04/03/2026",
+                "Marco Neri",
+                "14:00",
+                "17:00",
+                "3,00",
+                "2,50",
+                "Fatturabile",
+            ],
         )
         self.assertEqual(
             self._cells(table.xpath("./tfoot/tr")[0]),
