@@ -2,7 +2,11 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
+from odoo.tools import format_date
+from odoo.tools.misc import formatLang
 
 
 class AccountMove(models.Model):
@@ -72,6 +76,49 @@ class AccountMove(models.Model):
             action["domain"] = [("id", "in", self.ids)]
         action["context"] = {"default_move_type": "out_invoice"}
         return action
+
+    def _get_helpdesk_reference(self):
+        """How the helpdesk's notes and errors name this invoice, in the
+        reader's language: its number once it has one; else (Odoo names a
+        draft without number only "Draft Invoice") its customer, when it was
+        made and its total, as the invoice list shows a draft, so that two
+        drafts of one ticket read apart."""
+        self.ensure_one()
+        if self.name and self.name != "/":
+            if self.move_type == "out_refund":
+                return self.env._("credit note %(number)s", number=self.name)
+            return self.env._("invoice %(number)s", number=self.name)
+        if self.create_date:
+            made = fields.Datetime.context_timestamp(self, self.create_date)
+            date = f"{format_date(self.env, made)} {made:%H:%M}"
+        else:
+            date = format_date(self.env, self.invoice_date or self.date)
+        values = {
+            "date": date,
+            "customer": self.commercial_partner_id.display_name,
+            "amount": formatLang(
+                self.env, self.amount_total, currency_obj=self.currency_id
+            ),
+        }
+        if self.move_type == "out_refund":
+            return self.env._(
+                "draft credit note of %(date)s for %(customer)s (%(amount)s)",
+                **values,
+            )
+        return self.env._(
+            "draft invoice of %(date)s for %(customer)s (%(amount)s)", **values
+        )
+
+    def _get_helpdesk_links(self):
+        """Comma-separated HTML links to these invoices, each named by its
+        ``_get_helpdesk_reference``, for a chatter note."""
+        return Markup(", ").join(
+            move._get_html_link(title=move._get_helpdesk_reference()) for move in self
+        )
+
+    def _get_helpdesk_references(self):
+        """These invoices' references, comma-separated, for an error message."""
+        return ", ".join(move._get_helpdesk_reference() for move in self)
 
     def _attach_helpdesk_intervention_reports(self):
         """Attach to each of these invoices the intervention report (PDF) of

@@ -580,12 +580,12 @@ class HelpdeskTicket(models.Model):
         """Why this ticket cannot be deleted while its work is on an invoice."""
         self.ensure_one()
         return self.env._(
-            "%(ticket)s cannot be deleted: its work is billed on invoice "
-            "%(invoice)s. Cancel the invoice or reverse it with a credit note "
-            "first, or archive the ticket's stage instead.",
+            "%(ticket)s cannot be deleted: its work is billed on %(invoice)s. "
+            "Cancel the invoice or reverse it with a credit note first, or "
+            "archive the ticket's stage instead.",
             ticket=self.display_name,
-            # sudo: only the name of the invoice is shown.
-            invoice=billed_line.invoice_id.sudo().display_name,
+            # sudo: only the reference of the invoice is shown.
+            invoice=billed_line.invoice_id.sudo()._get_helpdesk_reference(),
         )
 
     # ------------------------------------------------------------------

@@ -8,8 +8,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, float_round, format_date
 from odoo.tools.misc import formatLang
 
-from .helpdesk_ticket import html_links
-
 # The key of the billed hours remembered before a change, for the chatter.
 BILLING_NOTES_KEY = "helpdesk_mgmt_invoicing.billed_hours"
 
@@ -222,8 +220,8 @@ class HelpdeskTicketWorkLine(models.Model):
             "one of these invoices, or credit it with a credit note, first.",
             ticket=self.ticket_id.display_name,
             date=format_date(self.env, self.date),
-            invoices=", ".join(invoices.mapped("display_name")),
-            hours=self.quantity,
+            invoices=invoices._get_helpdesk_references(),
+            hours=formatLang(self.env, self.quantity, digits=2),
         )
 
     @api.model_create_multi
@@ -453,21 +451,20 @@ class HelpdeskTicketWorkLine(models.Model):
         values = {
             "ticket": self.ticket_id.display_name,
             "date": format_date(self.env, self.date),
-            # sudo: only the invoice's name is shown, to a user who may not
-            # read invoices but must know which one holds the work line.
-            "invoice": self.invoice_id.sudo().display_name,
+            # sudo: only the invoice's reference is shown, to a user who may
+            # not read invoices but must know which one holds the work line.
+            "invoice": self.invoice_id.sudo()._get_helpdesk_reference(),
         }
         if deleting:
             return self.env._(
-                "%(ticket)s: the work line of %(date)s is billed on invoice "
-                "%(invoice)s and cannot be deleted. Remove its line from the draft "
-                "invoice, or cancel the invoice or reverse it with a credit note, "
-                "first.",
+                "%(ticket)s: the work line of %(date)s is billed on %(invoice)s "
+                "and cannot be deleted. Remove its line from the draft invoice, "
+                "or cancel the invoice or reverse it with a credit note, first.",
                 **values,
             )
         return self.env._(
-            "%(ticket)s: the work line of %(date)s is billed on invoice "
-            "%(invoice)s: its service, date, hours and price can no longer "
+            "%(ticket)s: the work line of %(date)s is billed on %(invoice)s: "
+            "its service, date, hours and price can no longer "
             "change. Remove its line from the draft invoice, or cancel the "
             "invoice or reverse it with a credit note, first.",
             **values,
@@ -540,7 +537,7 @@ class HelpdeskTicketWorkLine(models.Model):
                 self.env._(
                     "Billed on %(invoices)s: %(hours)s hours.",
                     hours=gained._format_hours_change(before),
-                    invoices=html_links(gained.invoice_id),
+                    invoices=gained.invoice_id._get_helpdesk_links(),
                 )
             )
         if lost:
@@ -571,14 +568,15 @@ class HelpdeskTicketWorkLine(models.Model):
         if cancelled:
             reasons.append(
                 self.env._(
-                    "invoice %(invoices)s was cancelled", invoices=html_links(cancelled)
+                    "%(invoices)s was cancelled",
+                    invoices=cancelled._get_helpdesk_links(),
                 )
             )
         if credit_notes:
             reasons.append(
                 self.env._(
-                    "credit note %(credit_notes)s credits it",
-                    credit_notes=html_links(credit_notes),
+                    "%(credit_notes)s credits it",
+                    credit_notes=credit_notes._get_helpdesk_links(),
                 )
             )
         if not reasons:
@@ -587,7 +585,7 @@ class HelpdeskTicketWorkLine(models.Model):
                 reasons.append(
                     self.env._(
                         "fewer hours are billed on %(invoices)s",
-                        invoices=html_links(invoices),
+                        invoices=invoices._get_helpdesk_links(),
                     )
                 )
             else:

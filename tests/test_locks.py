@@ -11,7 +11,9 @@ reverse it with a credit note.
 
 from datetime import date
 
-from odoo import Command
+from lxml import etree
+
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
@@ -30,7 +32,16 @@ class TestLocks(HelpdeskInvoicingCommon):
     def _lock_message(self, verb_part):
         return (
             f"{self.ticket.display_name}: the work line of 03/02/2026 is billed "
-            f"on invoice {self.invoice.display_name}{verb_part}"
+            f"on {self._draft_name()}{verb_part}"
+        )
+
+    def _draft_name(self):
+        """How errors name the draft: not "Draft Invoice", but its customer,
+        when it was made and its total."""
+        made = fields.Datetime.context_timestamp(self.invoice, self.invoice.create_date)
+        return (
+            f"draft invoice of {made:%m/%d/%Y %H:%M} for Rossi Impianti S.r.l. "
+            "($\xa0477.25)"
         )
 
     def test_billed_work_cannot_change(self):
@@ -103,8 +114,8 @@ class TestLocks(HelpdeskInvoicingCommon):
         self.assertEqual(
             str(error.exception),
             f"{self.ticket.display_name} cannot be deleted: its work is billed on "
-            f"invoice {self.invoice.display_name}. Cancel the invoice or reverse "
-            "it with a credit note first, or archive the ticket's stage instead.",
+            f"{self._draft_name()}. Cancel the invoice or reverse it with a credit "
+            "note first, or archive the ticket's stage instead.",
         )
         self.assertTrue(self.billed.exists())
 
