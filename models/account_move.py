@@ -65,17 +65,34 @@ class AccountMove(models.Model):
         return action
 
     def _get_helpdesk_invoices_action(self):
-        """The action that shows these invoices: the form for one, else a list."""
+        """The action that shows these invoices: the form for one, else a list.
+
+        Reload-safe: the action has no ``id`` nor ``path``, so the web client
+        puts the model in the address (``/odoo/helpdesk-tickets/account.move``,
+        ``.../account.move/42`` for one invoice) and a reload opens the same
+        invoices with the same breadcrumbs, the list from the action the
+        client keeps for the tab. Odoo's Invoices action (path ``invoicing``)
+        would reload as every invoice of the database, its domain lost.
+        """
         action = self.env["ir.actions.actions"]._for_xml_id(
             "account.action_move_out_invoice_type"
         )
+        form = (self.env.ref("account.view_move_form").id, "form")
+        kept = {key: action[key] for key in ("name", "search_view_id", "help")}
         if len(self) == 1:
-            action["views"] = [(self.env.ref("account.view_move_form").id, "form")]
-            action["res_id"] = self.id
+            kept["views"] = [form]
         else:
-            action["domain"] = [("id", "in", self.ids)]
-        action["context"] = {"default_move_type": "out_invoice"}
-        return action
+            kept["views"] = [
+                form if view_type == "form" else (view_id, view_type)
+                for view_id, view_type in action["views"]
+            ]
+        return self._get_records_action(
+            **kept,
+            # Else the client takes the record of the button that returns this
+            # action (the pop-up's) for the parent of the invoices in the
+            # address, and a reload shows a ticket of that id above them.
+            context={"default_move_type": "out_invoice", "active_id": False},
+        )
 
     def _get_helpdesk_reference(self):
         """How the helpdesk's notes and errors name this invoice, in the

@@ -396,25 +396,106 @@ class HelpdeskTicket(models.Model):
         reference = f"{number} - {title}" if title else number
         return f"{reference}\n{label}"
 
+    def _get_invoice_previews(self, group_by_partner=False, group_work_lines=False):
+        """The invoices ``_create_invoices`` would make of these eligible
+        tickets with these options, built in memory: nothing is created.
+
+        Built from the very values ``_create_invoices`` creates
+        (``_prepare_invoices_values``), their taxes, fiscal positions and
+        totals computed by ``account.move`` as for an invoice not saved yet
+        (see ``account.move.send._get_helpdesk_preview_invoices``): what the
+        pop-up shows is what confirming makes.
+
+        :return: ``[(invoice values, invoice in memory), ...]``, one pair per
+            invoice, in the order ``_create_invoices`` creates them
+        """
+        if not self:
+            return []
+        invoice_vals_list = self._prepare_invoices_values(
+            group_by_partner, group_work_lines
+        )
+        moves = self.env["account.move.send"]._get_helpdesk_preview_invoices(
+            invoice_vals_list
+        )
+        return list(zip(invoice_vals_list, moves, strict=True))
+
+    @api.model
+    def _prepare_invoice_previews(self, previews):
+        """Values of the pop-up's rows, one per proposed invoice.
+
+        :param list previews: ``[(invoice values, invoice in memory), ...]``
+            as ``_get_invoice_previews`` returns them
+        """
+        hour = self.env.ref("uom.product_uom_hour")
+        unit_category = self.env.ref("uom.product_uom_categ_unit")
+        rows = []
+        for invoice_vals, move in previews:
+            work_line_ids = [
+                command[1]
+                for line_command in invoice_vals["invoice_line_ids"]
+                for command in line_command[2].get("helpdesk_work_line_ids", [])
+            ]
+            WorkLine = self.env["helpdesk.ticket.work.line"]
+            tickets = WorkLine.browse(work_line_ids).ticket_id
+            product_lines = move.invoice_line_ids.filtered(
+                lambda line: line.display_type == "product"
+            )
+            hours = sum(
+                self._get_invoice_line_hours(line, hour, unit_category)
+                for line in product_lines
+            )
+            rows.append(
+                {
+                    "partner_id": move.commercial_partner_id.id,
+                    "company_id": move.company_id.id,
+                    "currency_id": move.currency_id.id,
+                    "ticket_ids": [Command.set(tickets.ids)],
+                    "ticket_numbers": ", ".join(
+                        tickets.sorted("number").mapped("number")
+                    ),
+                    "line_count": len(product_lines),
+                    "hours": hours,
+                    "amount_untaxed": move.amount_untaxed,
+                    "amount_tax": move.amount_tax,
+                    "amount_total": move.amount_total,
+                }
+            )
+        return rows
+
+    @api.model
+    def _get_invoice_line_hours(self, invoice_line, hour, unit_category):
+        """Hours an invoice line bills: its quantity in hours for a unit of
+        time; for a service sold in units (the unit of a new product), its
+        quantity, which work lines count in hours; nothing for other goods.
+
+        :param hour: the unit Hours (``uom.product_uom_hour``)
+        :param unit_category: the category of the unit Units
+        """
+        uom = invoice_line.product_uom_id
+        if uom.category_id == hour.category_id:
+            return uom._compute_quantity(invoice_line.quantity, hour, round=False)
+        if (
+            invoice_line.product_id.type == "service"
+            and uom.category_id == unit_category
+        ):
+            return invoice_line.quantity
+        return 0.0
+
     def _get_e_invoice_warnings(self, group_by_partner=False, group_work_lines=False):
         """What the e-invoices of these eligible tickets would be refused for.
 
         Computed from the very invoice values ``_create_invoices`` would
         create with these options, built in memory only: see
         ``account.move.send._get_helpdesk_invoice_alerts``. The invoices are
-        made all the same: this tells the clerk what to fill in first.
+        made all the same: this tells the clerk what to fill in first. (The
+        pop-up builds the invoices once, for its preview and its warnings.)
 
         :return: ``{partner: [message, ...]}``, the partner being the customer
             (or company) to complete, or empty for a general warning
         """
-        if not self:
-            return {}
-        invoice_vals_list = self._prepare_invoices_values(
-            group_by_partner, group_work_lines
-        )
-        return self.env["account.move.send"]._get_helpdesk_invoice_alerts(
-            invoice_vals_list
-        )
+        previews = self._get_invoice_previews(group_by_partner, group_work_lines)
+        moves = self.env["account.move"].concat(*(move for _vals, move in previews))
+        return self.env["account.move.send"]._get_helpdesk_preview_alerts(moves)
 
     def _lock_for_invoicing(self):
         """Lock these tickets' rows until the transaction ends.
