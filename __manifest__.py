@@ -28,6 +28,9 @@
         "demo/helpdesk_ticket_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "helpdesk_mgmt_invoicing/static/src/views/*",
+        ],
         "web.assets_tests": [
             "helpdesk_mgmt_invoicing/static/tests/tours/*.js",
         ],

@@ -117,6 +117,11 @@ class HelpdeskTicketWorkLine(models.Model):
         store=True,
         index="btree_not_null",
     )
+    billing_lock_reason = fields.Char(
+        compute="_compute_billing_lock_reason",
+        help="Why the service, date, hours and price of this work can no "
+        "longer change (shown on its locked fields).",
+    )
 
     @api.depends("time_start", "time_end")
     def _compute_hours_worked(self):
@@ -140,6 +145,15 @@ class HelpdeskTicketWorkLine(models.Model):
     def _compute_price_subtotal(self):
         for line in self:
             line.price_subtotal = line.quantity * line.price_unit
+
+    @api.depends("quantity_invoiced", "invoice_id")
+    def _compute_billing_lock_reason(self):
+        for line in self:
+            line.billing_lock_reason = (
+                line._get_invoiced_lock_message(deleting=False)
+                if line._is_billed()
+                else False
+            )
 
     def _compare_hours(self, first, second):
         """``float_compare`` of two quantities at the precision of the hours."""
