@@ -37,6 +37,20 @@ class HelpdeskTicket(models.Model):
         "notes. Not Billable: the ticket is never invoiced (your choice).",
         groups="base.group_user",
     )
+    billing_status = fields.Selection(
+        selection=[
+            ("no", "Not Billable"),
+            ("to_invoice", "To Invoice"),
+            ("to_invoice_again", "To Invoice Again"),
+            ("invoiced", "Invoiced"),
+        ],
+        compute="_compute_billing_status",
+        help="The Billing State, where it means something: empty for a ticket "
+        "with no work to bill. To Invoice Again: the ticket was invoiced, and "
+        "got new work since, or some of its billed work was released (its "
+        "invoice cancelled or credited).",
+        groups="base.group_user",
+    )
     currency_id = fields.Many2one(
         comodel_name="res.currency",
         compute="_compute_currency_id",
@@ -96,6 +110,24 @@ class HelpdeskTicket(models.Model):
                 ticket.billing_state = "invoiced"
             else:
                 ticket.billing_state = "to_invoice"
+
+    @api.depends(
+        "billing_state",
+        "work_line_ids.quantity",
+        "work_line_ids.quantity_invoiced",
+    )
+    def _compute_billing_status(self):
+        # sudo: only tells whether the work was ever on an invoice, which
+        # technicians may not read.
+        invoiced_before = self.sudo().work_line_ids.filtered("invoice_line_ids")
+        for ticket in self:
+            lines = ticket.work_line_ids
+            if not lines.filtered(lambda line: line._is_billable_work()):
+                ticket.billing_status = False
+            elif ticket.billing_state == "to_invoice" and lines & invoiced_before:
+                ticket.billing_status = "to_invoice_again"
+            else:
+                ticket.billing_status = ticket.billing_state
 
     @api.depends("company_id")
     def _compute_currency_id(self):

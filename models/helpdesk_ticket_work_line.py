@@ -354,6 +354,13 @@ class HelpdeskTicketWorkLine(models.Model):
         self.ensure_one()
         return self._compare_hours(self.quantity_to_invoice, 0.0) > 0
 
+    def _is_billable_work(self):
+        """Whether this line is work the customer is billed for: logged with
+        hours, or billed already. A ticket without any shows no Billing
+        State in lists."""
+        self.ensure_one()
+        return self._compare_hours(self.quantity, 0.0) > 0 or self._is_billed()
+
     def _is_unfinished(self):
         """Logged without hours and never billed: not "correctly filled in"."""
         self.ensure_one()
