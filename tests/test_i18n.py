@@ -147,7 +147,7 @@ class TestItalian(HelpdeskInvoicingCommon):
                 "preview_ids": "Proposte fattura",
                 "amount_untaxed": "Imponibile",
                 "amount_tax": "Imposte",
-                "amount_total": "Totale con imposte",
+                "amount_total": "Totale ivato",
             },
         )
         status = dict(
