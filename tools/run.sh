@@ -18,7 +18,10 @@ if psql -d postgres -tAc "select 1 from pg_database where datname = '$db'" | gre
         italian=()
     fi
     hdi_log "Updating $HDI_MODULE in the demo database '$db'"
-    hdi_odoo -c "$conf" -d "$db" -u "$HDI_MODULE" "${italian[@]}" --stop-after-init --log-level=warn
+    # --i18n-overwrite: the add-on's terms as i18n/ has them now, changed
+    # ones included.
+    hdi_odoo -c "$conf" -d "$db" -u "$HDI_MODULE" "${italian[@]}" --i18n-overwrite \
+        --stop-after-init --log-level=warn
 else
     hdi_log "Creating the demo database '$db' with $HDI_MODULE, its demo data and Italian"
     hdi_odoo -c "$conf" -d "$db" -i "$HDI_MODULE" "${italian[@]}" --stop-after-init --log-level=warn
