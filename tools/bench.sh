@@ -5,6 +5,8 @@
 #   make bench                               N = 100, 500, 2000 (about 13 min)
 #   make bench ARGS="--sizes 100,500"        the quick mode (about 4 min)
 #   make bench ARGS="--profile 'ours:per customer:2000'"   cProfile one run
+#   make bench ARGS="--popup"                the pop-up against confirming it
+#                                            (benchmarks/bench_popup.py)
 # Other arguments go to the script (see --help). Environment:
 #   HDI_BENCH_DB    database name (default: hdi_bench_<checkout id>)
 #   HDI_BENCH_KEEP  1: keep the database, and reuse it (and its data) next time
@@ -33,9 +35,15 @@ else
 fi
 [ "$keep" = 1 ] || trap drop EXIT
 
-hdi_log "Benchmark"
+script=bench_invoicing.py
+if [ "${1:-}" = --popup ]; then
+    # The pop-up against confirming it (benchmarks/bench_popup.py).
+    script=bench_popup.py
+    shift
+fi
+hdi_log "Benchmark ($script)"
 status=0
-"$HDI_VENV/bin/python" "$HDI_REPO/benchmarks/bench_invoicing.py" \
+"$HDI_VENV/bin/python" "$HDI_REPO/benchmarks/$script" \
     -c "$conf" -d "$db" "$@" || status=$?
 echo "Whole benchmark, database included: $(( $(date +%s) - start )) s"
 exit $status
