@@ -16,3 +16,6 @@ from . import test_report_pdf
 from . import test_report_tour
 from . import test_invoice_line_reference
 from . import test_e_invoice_warnings
+from . import test_preview
+from . import test_screens
+from . import test_screens_tour
