@@ -35,6 +35,9 @@
         "demo/helpdesk_ticket_work_line_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "helpdesk_mgmt_invoicing/static/src/views/*",
+        ],
         "web.assets_tests": [
             "helpdesk_mgmt_invoicing/static/tests/tours/*.js",
         ],

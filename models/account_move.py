@@ -2,7 +2,11 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
+from odoo.tools import format_date
+from odoo.tools.misc import formatLang
 
 
 class AccountMove(models.Model):
@@ -61,17 +65,77 @@ class AccountMove(models.Model):
         return action
 
     def _get_helpdesk_invoices_action(self):
-        """The action that shows these invoices: the form for one, else a list."""
+        """The action that shows these invoices: the form for one, else a list.
+
+        Reload-safe: the action has no ``id`` nor ``path``, so the web client
+        puts the model in the address (``/odoo/helpdesk-tickets/account.move``,
+        ``.../account.move/42`` for one invoice) and a reload opens the same
+        invoices with the same breadcrumbs, the list from the action the
+        client keeps for the tab. Odoo's Invoices action (path ``invoicing``)
+        would reload as every invoice of the database, its domain lost.
+        """
         action = self.env["ir.actions.actions"]._for_xml_id(
             "account.action_move_out_invoice_type"
         )
+        form = (self.env.ref("account.view_move_form").id, "form")
+        kept = {key: action[key] for key in ("name", "search_view_id", "help")}
         if len(self) == 1:
-            action["views"] = [(self.env.ref("account.view_move_form").id, "form")]
-            action["res_id"] = self.id
+            kept["views"] = [form]
         else:
-            action["domain"] = [("id", "in", self.ids)]
-        action["context"] = {"default_move_type": "out_invoice"}
-        return action
+            kept["views"] = [
+                form if view_type == "form" else (view_id, view_type)
+                for view_id, view_type in action["views"]
+            ]
+        return self._get_records_action(
+            **kept,
+            # Else the client takes the record of the button that returns this
+            # action (the pop-up's) for the parent of the invoices in the
+            # address, and a reload shows a ticket of that id above them.
+            context={"default_move_type": "out_invoice", "active_id": False},
+        )
+
+    def _get_helpdesk_reference(self):
+        """How the helpdesk's notes and errors name this invoice, in the
+        reader's language: its number once it has one; else (Odoo names a
+        draft without number only "Draft Invoice") its customer, when it was
+        made and its total, as the invoice list shows a draft, so that two
+        drafts of one ticket read apart."""
+        self.ensure_one()
+        if self.name and self.name != "/":
+            if self.move_type == "out_refund":
+                return self.env._("credit note %(number)s", number=self.name)
+            return self.env._("invoice %(number)s", number=self.name)
+        if self.create_date:
+            made = fields.Datetime.context_timestamp(self, self.create_date)
+            date = f"{format_date(self.env, made)} {made:%H:%M}"
+        else:
+            date = format_date(self.env, self.invoice_date or self.date)
+        values = {
+            "date": date,
+            "customer": self.commercial_partner_id.display_name,
+            "amount": formatLang(
+                self.env, self.amount_total, currency_obj=self.currency_id
+            ),
+        }
+        if self.move_type == "out_refund":
+            return self.env._(
+                "draft credit note of %(date)s for %(customer)s (%(amount)s)",
+                **values,
+            )
+        return self.env._(
+            "draft invoice of %(date)s for %(customer)s (%(amount)s)", **values
+        )
+
+    def _get_helpdesk_links(self):
+        """Comma-separated HTML links to these invoices, each named by its
+        ``_get_helpdesk_reference``, for a chatter note."""
+        return Markup(", ").join(
+            move._get_html_link(title=move._get_helpdesk_reference()) for move in self
+        )
+
+    def _get_helpdesk_references(self):
+        """These invoices' references, comma-separated, for an error message."""
+        return ", ".join(move._get_helpdesk_reference() for move in self)
 
     def _attach_helpdesk_intervention_reports(self):
         """Attach to each of these invoices the intervention report (PDF) of

@@ -38,7 +38,18 @@ class AccountMoveSend(models.AbstractModel):
             ``res.partner`` for what concerns no one in particular, such as
             settings), in the order found
         """
-        moves = self._get_helpdesk_preview_invoices(invoice_vals_list)
+        return self._get_helpdesk_preview_alerts(
+            self._get_helpdesk_preview_invoices(invoice_vals_list)
+        )
+
+    @api.model
+    def _get_helpdesk_preview_alerts(self, moves):
+        """What Send & Print would warn about for these invoices built in
+        memory (``_get_helpdesk_preview_invoices``): the pop-up builds them
+        once, for its preview and for these warnings.
+
+        :return: as ``_get_helpdesk_invoice_alerts``
+        """
         warnings = {}
         for customer, customer_moves in moves.grouped("commercial_partner_id").items():
             moves_data = {
@@ -65,12 +76,16 @@ class AccountMoveSend(models.AbstractModel):
         Italy's 400-euro limit of simplified invoices read.
         """
         Move = self.env["account.move"]
-        moves = Move.browse()
-        for invoice_vals in invoice_vals_list:
-            company = self.env["res.company"].browse(invoice_vals.get("company_id"))
-            move = Move.with_company(company or self.env.company).new(
-                self._prepare_helpdesk_preview_invoice(invoice_vals)
+        moves = Move.concat(
+            *(
+                Move.with_company(
+                    invoice_vals.get("company_id") or self.env.company
+                ).new(self._prepare_helpdesk_preview_invoice(invoice_vals))
+                for invoice_vals in invoice_vals_list
             )
+        )
+        # Read together, the totals of many invoices are computed in batches.
+        for move in moves:
             totals = move.tax_totals or {}
             if totals:
                 sign = 1 if move.is_inbound() else -1
@@ -86,7 +101,6 @@ class AccountMoveSend(models.AbstractModel):
                         * totals["total_amount_currency"],
                     }
                 )
-            moves |= move
         return moves
 
     @api.model

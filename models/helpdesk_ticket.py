@@ -37,6 +37,20 @@ class HelpdeskTicket(models.Model):
         "notes. Not Billable: the ticket is never invoiced (your choice).",
         groups="base.group_user",
     )
+    billing_status = fields.Selection(
+        selection=[
+            ("no", "Not Billable"),
+            ("to_invoice", "To Invoice"),
+            ("to_invoice_again", "To Invoice Again"),
+            ("invoiced", "Invoiced"),
+        ],
+        compute="_compute_billing_status",
+        help="The Billing State, where it means something: empty for a ticket "
+        "with no work to bill. To Invoice Again: the ticket was invoiced, and "
+        "got new work since, or some of its billed work was released (its "
+        "invoice cancelled or credited).",
+        groups="base.group_user",
+    )
     currency_id = fields.Many2one(
         comodel_name="res.currency",
         compute="_compute_currency_id",
@@ -98,6 +112,25 @@ class HelpdeskTicket(models.Model):
             else:
                 ticket.billing_state = "to_invoice"
 
+    @api.depends(
+        "billing_state",
+        "work_line_ids.quantity",
+        "work_line_ids.quantity_invoiced",
+        "work_line_ids.billing_type",
+    )
+    def _compute_billing_status(self):
+        # sudo: only tells whether the work was ever on an invoice, which
+        # technicians may not read.
+        invoiced_before = self.sudo().work_line_ids.filtered("invoice_line_ids")
+        for ticket in self:
+            lines = ticket.work_line_ids
+            if not lines.filtered(lambda line: line._is_billable_work()):
+                ticket.billing_status = False
+            elif ticket.billing_state == "to_invoice" and lines & invoiced_before:
+                ticket.billing_status = "to_invoice_again"
+            else:
+                ticket.billing_status = ticket.billing_state
+
     @api.depends("company_id", "partner_id.commercial_partner_id")
     def _compute_currency_id(self):
         for ticket in self:
@@ -110,10 +143,16 @@ class HelpdeskTicket(models.Model):
                     or ticket.company_id.currency_id
                 )
 
-    @api.depends("work_line_ids.quantity", "work_line_ids.price_subtotal")
+    @api.depends(
+        "work_line_ids.quantity",
+        "work_line_ids.is_time_based",
+        "work_line_ids.price_subtotal",
+    )
     def _compute_work_totals(self):
         for ticket in self:
-            ticket.work_hours_total = sum(ticket.work_line_ids.mapped("quantity"))
+            ticket.work_hours_total = sum(
+                ticket.work_line_ids.filtered("is_time_based").mapped("quantity")
+            )
             ticket.work_amount_total = sum(
                 ticket.work_line_ids.mapped("price_subtotal")
             )
@@ -440,25 +479,97 @@ class HelpdeskTicket(models.Model):
         reference = f"{number} - {title}" if title else number
         return f"{reference}\n{label}"
 
+    def _get_invoice_previews(self, group_by_partner=False, group_work_lines=False):
+        """The invoices ``_create_invoices`` would make of these eligible
+        tickets with these options, built in memory: nothing is created.
+
+        Built from the very values ``_create_invoices`` creates
+        (``_prepare_invoices_values``), their taxes, fiscal positions and
+        totals computed by ``account.move`` as for an invoice not saved yet
+        (see ``account.move.send._get_helpdesk_preview_invoices``): what the
+        pop-up shows is what confirming makes.
+
+        :return: ``[(invoice values, invoice in memory), ...]``, one pair per
+            invoice, in the order ``_create_invoices`` creates them
+        """
+        if not self:
+            return []
+        invoice_vals_list = self._prepare_invoices_values(
+            group_by_partner, group_work_lines
+        )
+        moves = self.env["account.move.send"]._get_helpdesk_preview_invoices(
+            invoice_vals_list
+        )
+        return list(zip(invoice_vals_list, moves, strict=True))
+
+    @api.model
+    def _prepare_invoice_previews(self, previews):
+        """Values of the pop-up's rows, one per proposed invoice.
+
+        :param list previews: ``[(invoice values, invoice in memory), ...]``
+            as ``_get_invoice_previews`` returns them
+        """
+        hour = self.env.ref("uom.product_uom_hour")
+        rows = []
+        for invoice_vals, move in previews:
+            work_line_ids = [
+                command[1]
+                for line_command in invoice_vals["invoice_line_ids"]
+                for command in line_command[2].get("helpdesk_work_line_ids", [])
+            ]
+            WorkLine = self.env["helpdesk.ticket.work.line"]
+            tickets = WorkLine.browse(work_line_ids).ticket_id
+            product_lines = move.invoice_line_ids.filtered(
+                lambda line: line.display_type == "product"
+            )
+            hours = sum(
+                self._get_invoice_line_hours(line, hour) for line in product_lines
+            )
+            rows.append(
+                {
+                    "partner_id": move.commercial_partner_id.id,
+                    "company_id": move.company_id.id,
+                    "currency_id": move.currency_id.id,
+                    "ticket_ids": [Command.set(tickets.ids)],
+                    "ticket_numbers": ", ".join(
+                        tickets.sorted("number").mapped("number")
+                    ),
+                    "line_count": len(product_lines),
+                    "hours": hours,
+                    "amount_untaxed": move.amount_untaxed,
+                    "amount_tax": move.amount_tax,
+                    "amount_total": move.amount_total,
+                }
+            )
+        return rows
+
+    @api.model
+    def _get_invoice_line_hours(self, invoice_line, hour):
+        """Hours an invoice line bills: its quantity in hours for a unit of
+        time (Working Time), nothing for parts, travel and other goods.
+
+        :param hour: the unit Hours (``uom.product_uom_hour``)
+        """
+        uom = invoice_line.product_uom_id
+        if uom.category_id == hour.category_id:
+            return uom._compute_quantity(invoice_line.quantity, hour, round=False)
+        return 0.0
+
     def _get_e_invoice_warnings(self, group_by_partner=False, group_work_lines=False):
         """What the e-invoices of these eligible tickets would be refused for.
 
         Computed from the very invoice values ``_create_invoices`` would
         create with these options, built in memory only: see
         ``account.move.send._get_helpdesk_invoice_alerts``. The invoices are
-        made all the same: this tells the clerk what to fill in first.
+        made all the same: this tells the clerk what to fill in first. (The
+        pop-up builds the invoices once, for its preview and its warnings.)
 
         :return: ``{partner: [message, ...]}``, the partner being the customer
             (or company) to complete, or empty for a general warning
         """
-        if not self:
-            return {}
-        invoice_vals_list = self._prepare_invoices_values(
-            group_by_partner, group_work_lines
-        )
-        return self.env["account.move.send"]._get_helpdesk_invoice_alerts(
-            invoice_vals_list
-        )
+        previews = self._get_invoice_previews(group_by_partner, group_work_lines)
+        moves = self.env["account.move"].concat(*(move for _vals, move in previews))
+        return self.env["account.move.send"]._get_helpdesk_preview_alerts(moves)
 
     def _lock_for_invoicing(self):
         """Lock these tickets' rows until the transaction ends.
@@ -624,12 +735,12 @@ class HelpdeskTicket(models.Model):
         """Why this ticket cannot be deleted while its work is on an invoice."""
         self.ensure_one()
         return self.env._(
-            "%(ticket)s cannot be deleted: its work is billed on invoice "
-            "%(invoice)s. Cancel the invoice or reverse it with a credit note "
-            "first, or archive the ticket's stage instead.",
+            "%(ticket)s cannot be deleted: its work is billed on %(invoice)s. "
+            "Cancel the invoice or reverse it with a credit note first, or "
+            "archive the ticket's stage instead.",
             ticket=self.display_name,
-            # sudo: only the name of the invoice is shown.
-            invoice=billed_line.invoice_id.sudo().display_name,
+            # sudo: only the reference of the invoice is shown.
+            invoice=billed_line.invoice_id.sudo()._get_helpdesk_reference(),
         )
 
     # ------------------------------------------------------------------

@@ -8,8 +8,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, float_round, format_date
 from odoo.tools.misc import formatLang
 
-from .helpdesk_ticket import html_links
-
 # The key of the billed hours remembered before a change, for the chatter.
 BILLING_NOTES_KEY = "helpdesk_mgmt_invoicing.billed_hours"
 
@@ -169,6 +167,11 @@ class HelpdeskTicketWorkLine(models.Model):
         store=True,
         index="btree_not_null",
     )
+    billing_lock_reason = fields.Char(
+        compute="_compute_billing_lock_reason",
+        help="Why the service, date, hours and price of this work can no "
+        "longer change (shown on its locked fields).",
+    )
 
     @api.depends("product_id")
     def _compute_is_time_based(self):
@@ -277,6 +280,15 @@ class HelpdeskTicketWorkLine(models.Model):
         """What may be billed of this work in all: nothing for internal work."""
         self.ensure_one()
         return 0.0 if self.billing_type == "not_billed" else max(self.quantity, 0.0)
+
+    @api.depends("quantity_invoiced", "invoice_id")
+    def _compute_billing_lock_reason(self):
+        for line in self:
+            line.billing_lock_reason = (
+                line._get_invoiced_lock_message(deleting=False)
+                if line._is_billed()
+                else False
+            )
 
     def _compare_hours(self, first, second):
         """``float_compare`` of two quantities at the precision of the hours."""
@@ -388,7 +400,7 @@ class HelpdeskTicketWorkLine(models.Model):
             "delete one of these invoices, or credit it with a credit note, first.",
             ticket=self.ticket_id.display_name,
             date=format_date(self.env, self.date),
-            invoices=", ".join(invoices.mapped("display_name")),
+            invoices=invoices._get_helpdesk_references(),
             quantity=formatLang(self.env, self._get_billable_quantity()),
             unit=self.product_uom_id.name or "",
         )
@@ -533,6 +545,16 @@ class HelpdeskTicketWorkLine(models.Model):
         self.ensure_one()
         return self._compare_hours(self.quantity_to_invoice, 0.0) > 0
 
+    def _is_billable_work(self):
+        """Whether this line is work the customer is billed for: logged with
+        a quantity and not internal (Not Billed), or billed already. A ticket
+        without any shows no Billing State in lists."""
+        self.ensure_one()
+        return (
+            self.billing_type != "not_billed"
+            and self._compare_hours(self.quantity, 0.0) > 0
+        ) or self._is_billed()
+
     def _is_unfinished(self):
         """Logged without a quantity and never billed: not "correctly filled
         in". Internal work (Not Billed) is never a reason to skip a ticket."""
@@ -651,21 +673,20 @@ class HelpdeskTicketWorkLine(models.Model):
         values = {
             "ticket": self.ticket_id.display_name,
             "date": format_date(self.env, self.date),
-            # sudo: only the invoice's name is shown, to a user who may not
-            # read invoices but must know which one holds the work line.
-            "invoice": self.invoice_id.sudo().display_name,
+            # sudo: only the invoice's reference is shown, to a user who may
+            # not read invoices but must know which one holds the work line.
+            "invoice": self.invoice_id.sudo()._get_helpdesk_reference(),
         }
         if deleting:
             return self.env._(
-                "%(ticket)s: the work line of %(date)s is billed on invoice "
-                "%(invoice)s and cannot be deleted. Remove its line from the draft "
-                "invoice, or cancel the invoice or reverse it with a credit note, "
-                "first.",
+                "%(ticket)s: the work line of %(date)s is billed on %(invoice)s "
+                "and cannot be deleted. Remove its line from the draft invoice, "
+                "or cancel the invoice or reverse it with a credit note, first.",
                 **values,
             )
         return self.env._(
-            "%(ticket)s: the work line of %(date)s is billed on invoice "
-            "%(invoice)s: its service, date, hours and price can no longer "
+            "%(ticket)s: the work line of %(date)s is billed on %(invoice)s: "
+            "its service, date, hours and price can no longer "
             "change. Remove its line from the draft invoice, or cancel the "
             "invoice or reverse it with a credit note, first.",
             **values,
@@ -738,7 +759,7 @@ class HelpdeskTicketWorkLine(models.Model):
                 self.env._(
                     "Billed on %(invoices)s: %(hours)s hours.",
                     hours=gained._format_hours_change(before),
-                    invoices=html_links(gained.invoice_id),
+                    invoices=gained.invoice_id._get_helpdesk_links(),
                 )
             )
         if lost:
@@ -769,14 +790,15 @@ class HelpdeskTicketWorkLine(models.Model):
         if cancelled:
             reasons.append(
                 self.env._(
-                    "invoice %(invoices)s was cancelled", invoices=html_links(cancelled)
+                    "%(invoices)s was cancelled",
+                    invoices=cancelled._get_helpdesk_links(),
                 )
             )
         if credit_notes:
             reasons.append(
                 self.env._(
-                    "credit note %(credit_notes)s credits it",
-                    credit_notes=html_links(credit_notes),
+                    "%(credit_notes)s credits it",
+                    credit_notes=credit_notes._get_helpdesk_links(),
                 )
             )
         if not reasons:
@@ -785,7 +807,7 @@ class HelpdeskTicketWorkLine(models.Model):
                 reasons.append(
                     self.env._(
                         "fewer hours are billed on %(invoices)s",
-                        invoices=html_links(invoices),
+                        invoices=invoices._get_helpdesk_links(),
                     )
                 )
             else:

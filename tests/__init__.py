@@ -20,3 +20,6 @@ from . import test_billing_rules
 from . import test_invoice_run
 from . import test_invoice_schedule
 from . import test_job_runner
+from . import test_preview
+from . import test_screens
+from . import test_screens_tour

@@ -8,6 +8,7 @@ from datetime import date
 import polib
 from lxml import etree
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools.misc import file_path
@@ -138,6 +139,41 @@ class TestItalian(HelpdeskInvoicingCommon):
             etree.fromstring(arch).xpath(
                 "//header/button[@string='Genera Proposte Fattura']"
             )
+        )
+
+    def test_the_clerks_screens_in_italian(self):
+        """The pop-up's preview and totals, the Billing State of a ticket to
+        invoice again, and a draft named in the clerk's language."""
+        Wizard = self._as_italian_clerk(self.env["helpdesk.ticket.invoice"])
+        labels = {
+            name: field["string"]
+            for name, field in Wizard.fields_get(
+                ["preview_ids", "amount_untaxed", "amount_tax", "amount_total"]
+            ).items()
+        }
+        self.assertEqual(
+            labels,
+            {
+                "preview_ids": "Proposte fattura",
+                "amount_untaxed": "Imponibile",
+                "amount_tax": "Imposte",
+                "amount_total": "Totale ivato",
+            },
+        )
+        status = dict(
+            self._as_italian_clerk(self.env["helpdesk.ticket"]).fields_get(
+                ["billing_status"]
+            )["billing_status"]["selection"]
+        )
+        self.assertEqual(status["to_invoice_again"], "Da Fatturare di Nuovo")
+
+        invoice = self._invoice(self.ticket)
+        reference = self._as_italian_clerk(invoice)._get_helpdesk_reference()
+        made = fields.Datetime.context_timestamp(invoice, invoice.create_date)
+        self.assertEqual(
+            reference,
+            f"bozza di fattura del {made:%d/%m/%Y %H:%M} per Rossi Impianti "
+            "S.r.l. ($\xa0477,25)",
         )
 
     def test_errors_in_the_clerks_language(self):

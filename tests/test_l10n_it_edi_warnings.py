@@ -129,5 +129,5 @@ class TestEInvoiceWarnings(HelpdeskInvoicingItalyCommon):
         self.assertNotIn("Rossi", warnings)
 
         action = wizard_form.save().action_create_invoices()
-        invoices = self.env["account.move"].search(action["domain"])
+        invoices = self.env["account.move"].search(action["params"]["next"]["domain"])
         self.assertEqual(invoices.commercial_partner_id, self.bianchi + self.rossi)

@@ -13,7 +13,7 @@ twice, is refused. Each ticket's chatter says what happened.
 
 from datetime import date
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
@@ -39,12 +39,27 @@ class TestLifecycle(HelpdeskInvoicingCommon):
             self._end_request()
         return moves
 
+    @staticmethod
+    def _link(invoice):
+        """The link that names ``invoice`` in a chatter note."""
+        # As the chatter stores it: its sanitizer writes no-break spaces as
+        # entities.
+        reference = invoice._get_helpdesk_reference().replace("\xa0", "&nbsp;")
+        return (
+            f'<a href="#" data-oe-model="account.move" data-oe-id="{invoice.id}">'
+            f"{reference}</a>"
+        )
+
     def _notes(self, ticket, text):
         return ticket.message_ids.filtered(lambda m: text in (m.body or ""))
 
     def _assert_to_invoice_again(self, ticket, reason):
         """No hour of the ticket is billed, the ticket is To Invoice, and its
-        chatter says why."""
+        chatter says why.
+
+        :param str reason: the start of the reason, as the note reads it
+            (an invoice is a link named by ``_get_helpdesk_reference``)
+        """
         self.assertEqual(ticket.work_line_ids.mapped("quantity_invoiced"), [0.0] * 3)
         self.assertEqual(
             ticket.work_line_ids.mapped("quantity_to_invoice"), [2.0, 3.0, 1.5]
@@ -54,6 +69,7 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         note = self._notes(ticket, "are no longer billed")
         self.assertEqual(len(note), 1)
         self.assertIn("6.50 hours are no longer billed: " + reason, note.body)
+        self.assertNotIn("Draft Invoice", note.body)
         self.assertIn("The ticket is To Invoice again.", note.body)
 
     def test_billed_hours_follow_the_invoice(self):
@@ -86,10 +102,15 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         invoice.with_user(self.clerk).button_cancel()
         self._end_request()
         self.assertEqual(invoice.state, "cancel")
-        self._assert_to_invoice_again(self.ticket, "invoice")
+        self._assert_to_invoice_again(self.ticket, self._link(invoice))
         note = self._notes(self.ticket, "are no longer billed")
-        self.assertIn("was cancelled", note.body)
-        self.assertIn(f'data-oe-id="{invoice.id}"', note.body)
+        # The draft never had a number: its customer, when it was made, its total.
+        made = fields.Datetime.context_timestamp(invoice, invoice.create_date)
+        self.assertIn(
+            f">draft invoice of {made:%m/%d/%Y %H:%M} for Rossi Impianti S.r.l. "
+            "($&nbsp;477.25)</a> was cancelled",
+            note.body,
+        )
         # The cancelled invoice stays in the ticket's history.
         self.assertEqual(self.ticket.invoice_ids, invoice)
         self.assertEqual(invoice.helpdesk_ticket_ids, self.ticket)
@@ -100,7 +121,11 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         invoice.with_user(self.clerk).button_cancel()
         self._end_request()
         self.assertEqual(invoice.state, "cancel")
-        self._assert_to_invoice_again(self.ticket, "invoice")
+        self._assert_to_invoice_again(
+            self.ticket,
+            f'<a href="#" data-oe-model="account.move" data-oe-id="{invoice.id}">'
+            f"invoice {invoice.name}</a> was cancelled",
+        )
 
     def test_full_credit_note(self):
         """A credit note for the whole invoice credits all the work, as soon as
@@ -114,7 +139,10 @@ class TestLifecycle(HelpdeskInvoicingCommon):
             self._product_lines(credit_note).helpdesk_work_line_ids,
             self.ticket.work_line_ids,
         )
-        self._assert_to_invoice_again(self.ticket, "credit note")
+        self._assert_to_invoice_again(
+            self.ticket, f"{self._link(credit_note)} credits it"
+        )
+        self.assertIn(">draft credit note of ", self._link(credit_note))
         self.assertEqual(self.ticket.invoice_ids, invoice + credit_note)
 
         credit_note.with_user(self.clerk).action_post()
@@ -167,7 +195,11 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         self.assertEqual(credited.invoice_id, invoice)
         self.assertEqual(self.ticket.billing_state, "to_invoice")
         note = self._notes(self.ticket, "are no longer billed")
-        self.assertIn("0.50 hours are no longer billed: credit note", note.body)
+        self.assertIn(
+            f"0.50 hours are no longer billed: {self._link(credit_note)} credits it",
+            note.body,
+        )
+        self.assertIn(f">credit note {credit_note.name}</a>", note.body)
 
         again = self._invoice(self.ticket)
         self.assertEqual(self._product_lines(again).quantity, 0.5)
@@ -208,7 +240,9 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         invoice = self._invoice(self.ticket + other, group_by_partner=True)
         invoice.with_user(self.clerk).button_cancel()
         self._end_request()
-        self._assert_to_invoice_again(self.ticket, "invoice")
+        self._assert_to_invoice_again(
+            self.ticket, f"{self._link(invoice)} was cancelled"
+        )
         self.assertEqual(other.billing_state, "to_invoice")
         self.assertTrue(self._notes(other, "1.00 hours are no longer billed"))
 
@@ -267,7 +301,9 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         invoice = self._invoice(self.ticket)
         invoice.with_user(accountant).button_cancel()
         self._end_request(accountant)
-        self._assert_to_invoice_again(self.ticket, "invoice")
+        self._assert_to_invoice_again(
+            self.ticket, f"{self._link(invoice)} was cancelled"
+        )
         note = self._notes(self.ticket, "are no longer billed")
         self.assertEqual(note.author_id, accountant.partner_id)
 
@@ -287,7 +323,8 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         message = str(error.exception)
         self.assertIn(self.ticket.display_name, message)
         self.assertIn("the work of 03/02/2026 would be billed twice", message)
-        self.assertIn(second.display_name, message)
+        self.assertIn(f"already billed on {second._get_helpdesk_reference()}", message)
+        self.assertNotIn("Draft Invoice", message)
         self.env.invalidate_all()
         self.assertEqual(first.state, "cancel")
         self.assertEqual(self.ticket.work_line_ids.invoice_id, second)

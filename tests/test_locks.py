@@ -11,7 +11,9 @@ reverse it with a credit note.
 
 from datetime import date
 
-from odoo import Command
+from lxml import etree
+
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
@@ -30,7 +32,16 @@ class TestLocks(HelpdeskInvoicingCommon):
     def _lock_message(self, verb_part):
         return (
             f"{self.ticket.display_name}: the work line of 03/02/2026 is billed "
-            f"on invoice {self.invoice.display_name}{verb_part}"
+            f"on {self._draft_name()}{verb_part}"
+        )
+
+    def _draft_name(self):
+        """How errors name the draft: not "Draft Invoice", but its customer,
+        when it was made and its total."""
+        made = fields.Datetime.context_timestamp(self.invoice, self.invoice.create_date)
+        return (
+            f"draft invoice of {made:%m/%d/%Y %H:%M} for Rossi Impianti S.r.l. "
+            "($\xa0477.25)"
         )
 
     def test_billed_work_cannot_change(self):
@@ -103,10 +114,54 @@ class TestLocks(HelpdeskInvoicingCommon):
         self.assertEqual(
             str(error.exception),
             f"{self.ticket.display_name} cannot be deleted: its work is billed on "
-            f"invoice {self.invoice.display_name}. Cancel the invoice or reverse "
-            "it with a credit note first, or archive the ticket's stage instead.",
+            f"{self._draft_name()}. Cancel the invoice or reverse it with a credit "
+            "note first, or archive the ticket's stage instead.",
         )
         self.assertTrue(self.billed.exists())
+
+    def test_each_view_says_why_billed_work_is_locked(self):
+        """The reason, with the invoice named as a person knows it, is shown
+        on the locked fields of billed work (on hover in the lists, above the
+        form), whose rows show a lock instead of a delete control."""
+        self.assertEqual(
+            self.billed.with_user(self.technician).billing_lock_reason,
+            self._lock_message(
+                ": its service, date, hours and price can no longer change. "
+                "Remove its line from the draft invoice, or cancel the invoice "
+                "or reverse it with a credit note, first."
+            ),
+        )
+        new_line = self.env["helpdesk.ticket.work.line"].create(
+            {
+                "ticket_id": self.ticket.id,
+                "date": date(2026, 3, 20),
+                "product_id": self.support.id,
+                "quantity": 1.0,
+            }
+        )
+        self.assertFalse(new_line.billing_lock_reason)
+        # Once posted, the invoice is named by its number.
+        self.invoice.invoice_date = date(2026, 3, 31)
+        self.invoice.action_post()
+        self.assertIn(
+            f"is billed on invoice {self.invoice.name}: its service",
+            self.billed.billing_lock_reason,
+        )
+
+        ticket_form = self.env["helpdesk.ticket"].get_views([(False, "form")])
+        arch = etree.fromstring(ticket_form["views"]["form"]["arch"])
+        [work_lines] = arch.xpath("//field[@name='work_line_ids']")
+        self.assertEqual(work_lines.get("widget"), "helpdesk_work_line_one2many")
+        self.assertTrue(work_lines.xpath(".//field[@name='billing_lock_reason']"))
+        WorkLine = self.env["helpdesk.ticket.work.line"]
+        views = WorkLine.get_views([(False, "list"), (False, "form")])["views"]
+        for view_type, js_class in (
+            ("list", "helpdesk_work_line_list"),
+            ("form", "helpdesk_work_line_form"),
+        ):
+            arch = etree.fromstring(views[view_type]["arch"])
+            self.assertEqual(arch.get("js_class"), js_class)
+            self.assertTrue(arch.xpath("//field[@name='billing_lock_reason']"))
 
     def test_description_and_technician_stay_editable(self):
         line = self.billed.with_user(self.technician)

@@ -137,5 +137,5 @@ class TestMultiCompany(HelpdeskInvoicingCommon):
         self.assertNotIn(self.ticket_1, second.ticket_ids)
         self.assertIn(self.ticket_2, second.ticket_ids)
         action = second.action_create_invoices()
-        invoice = self.env["account.move"].browse(action["res_id"])
+        invoice = self.env["account.move"].browse(action["params"]["next"]["res_id"])
         self.assertEqual(invoice.company_id, self.company_2)

@@ -46,7 +46,7 @@ class TestAttachInterventionReports(HelpdeskInvoicingCommon):
         for name, value in options.items():
             setattr(form, name, value)
         action = form.save().action_create_invoices()
-        return self.env["account.move"].search(action["domain"])
+        return self.env["account.move"].search(action["params"]["next"]["domain"])
 
     def _invoice_of(self, invoices, ticket):
         return invoices.filtered(lambda invoice: ticket in invoice.helpdesk_ticket_ids)

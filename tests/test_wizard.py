@@ -53,19 +53,63 @@ class TestWizard(HelpdeskInvoicingCommon):
         form = self._wizard_form(self.rossi_1 + self.rossi_2 + self.bianchi_1)
         form.group_by_partner = True
         action = form.save().action_create_invoices()
-        invoices = self.env["account.move"].search(action["domain"])
+        invoices = self.env["account.move"].search(action["params"]["next"]["domain"])
         self.assertEqual(len(invoices), 2)
         self.assertEqual(set(invoices.mapped("state")), {"draft"})
         self.assertEqual(invoices.commercial_partner_id, self.rossi + self.bianchi)
-        self.assertEqual(action["res_model"], "account.move")
+        self.assertEqual(action["params"]["next"]["res_model"], "account.move")
+
+    def test_a_notification_says_what_was_made(self):
+        """After confirming: how many draft invoices, for whom, and how many
+        selected tickets were skipped; then the invoices open."""
+        tickets = self.rossi_1 + self.rossi_2 + self.bianchi_1 + self.still_open
+        action = self._wizard_form(tickets).save().action_create_invoices()
+        self.assertEqual(action["type"], "ir.actions.client")
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["title"], "Invoice proposals made")
+        self.assertEqual(
+            action["params"]["message"],
+            "1 selected ticket was skipped, as the pop-up said. 3 draft invoices "
+            "made for: Bianchi Servizi S.p.A., Rossi Impianti S.r.l. (2)",
+        )
+        self.assertEqual(action["params"]["type"], "success")
+
+        ticket = self._create_ticket(
+            self.bianchi_luca, [(date(2026, 3, 9), self.onsite, 1.0)]
+        )
+        action = self._wizard_form(ticket).save().action_create_invoices()
+        self.assertEqual(
+            action["params"]["message"],
+            "1 draft invoice made for: Bianchi Servizi S.p.A.",
+        )
+
+    def test_the_invoices_survive_a_reload(self):
+        """The action that shows the invoices has no id nor path: the web
+        client puts the model in the address, and a reload opens the same
+        invoices (a list of their ids, or the form of the one), not every
+        invoice of the database; and no parent of the pop-up's id."""
+        form = self._wizard_form(self.rossi_1 + self.bianchi_1)
+        shown = form.save().action_create_invoices()["params"]["next"]
+        invoices = (self.rossi_1 + self.bianchi_1).invoice_ids
+        self.assertEqual(shown["domain"], [("id", "in", invoices.ids)])
+        self.assertEqual(shown["res_model"], "account.move")
+        self.assertEqual(shown["type"], "ir.actions.act_window")
+        for key in ("id", "path", "res_id", "xml_id"):
+            self.assertNotIn(key, shown)
+        self.assertIs(shown["context"]["active_id"], False)
+        self.assertEqual(shown["views"][0][1], "list")
+        self.assertEqual(shown["name"], "Invoices")
 
     def test_one_invoice_opens_its_form(self):
         form = self._wizard_form(self.rossi_1)
         form.group_work_lines = True
-        action = form.save().action_create_invoices()
+        action = form.save().action_create_invoices()["params"]["next"]
         invoice = self.rossi_1.invoice_ids
         self.assertEqual(action["res_id"], invoice.id)
-        self.assertEqual(action["views"][0][1], "form")
+        self.assertEqual(
+            action["views"], [(self.env.ref("account.view_move_form").id, "form")]
+        )
+        self.assertNotIn("path", action)
         self.assertEqual(len(self._product_lines(invoice)), 2)
 
     def test_nothing_selected_proposes_every_ready_ticket(self):
@@ -76,6 +120,12 @@ class TestWizard(HelpdeskInvoicingCommon):
         self.assertIn(self.bianchi_1, wizard.ticket_ids)
         self.assertNotIn(self.still_open, wizard.ticket_ids)
         self.assertEqual(wizard.skipped_ticket_count, 0)
+        self.assertTrue(wizard.all_ready_tickets)
+        self.assertTrue(
+            wizard.selection_message.startswith(
+                f"No ticket selected: all {len(wizard.ticket_ids)} tickets ready"
+            )
+        )
 
     def test_button_only_for_invoicing_users(self):
         """The list shows the button next to New to invoicing users only."""

@@ -5,6 +5,8 @@
 #   make bench                               N = 100, 500, 2000 (about 13 min)
 #   make bench ARGS="--sizes 100,500"        the quick mode (about 4 min)
 #   make bench ARGS="--profile 'ours:per customer:2000'"   cProfile one run
+#   make bench ARGS="--popup"                the pop-up against confirming it
+#                                            (benchmarks/bench_popup.py)
 #   make bench ARGS="--background"        background runs on queue_job: N = 2000
 #                   and 10000, one server with 1 then 2 job slots, two servers
 #                   (benchmarks/bench_background.py; about 35 min)
@@ -22,6 +24,10 @@ if [ "${1:-}" = "--background" ]; then
     shift
     script=bench_background.py
     db="${HDI_BENCH_DB:-hdi_bench_bg_$HDI_CHECKOUT_ID}"
+elif [ "${1:-}" = --popup ]; then
+    # The pop-up against confirming it (benchmarks/bench_popup.py).
+    shift
+    script=bench_popup.py
 fi
 db="${db:-${HDI_BENCH_DB:-hdi_bench_$HDI_CHECKOUT_ID}}"
 case "$db" in
@@ -47,7 +53,7 @@ else
 fi
 [ "$keep" = 1 ] || trap drop EXIT
 
-hdi_log "Benchmark"
+hdi_log "Benchmark ($script)"
 status=0
 HDI_BENCH_PORT="$port" "$HDI_VENV/bin/python" "$HDI_REPO/benchmarks/$script" \
     -c "$conf" -d "$db" "$@" || status=$?

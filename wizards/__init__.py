@@ -1,1 +1,2 @@
 from . import helpdesk_ticket_invoice
+from . import helpdesk_ticket_invoice_preview

@@ -1,0 +1,122 @@
+# Copyright 2026 helpdesk_mgmt_invoicing contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""In the browser: the billing clerk's screens (issue 13).
+
+The tours (static/tests/tours/helpdesk_ticket_screens_tour.esm.js) run in
+headless Chromium:
+
+- the pop-up previews the invoices, with totals read on screen and compared
+  there with the invoices made; a notification says what was made; a reload
+  after confirming shows the same invoices under the same breadcrumbs;
+- a ticket invoiced and given one more hour: the pop-up and the invoice bill
+  that hour only; the invoice's form survives a reload too;
+- nothing selected: the pop-up says it proposes every ticket ready to invoice;
+- billed work: no delete control, the locked cells say why on hover.
+"""
+
+from datetime import date
+
+from odoo.tests import HttpCase, tagged
+
+from .common import HelpdeskInvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestScreensTour(HelpdeskInvoicingCommon, HttpCase):
+    def test_preview_totals_notification_and_reload(self):
+        printer = self._create_ticket(
+            self.rossi_mario, self._standard_lines(), name="Tour: printer offline"
+        )
+        workstation = self._create_ticket(
+            self.rossi_anna,
+            [(date(2026, 3, 9), self.onsite, 2.0)],
+            name="Tour: new workstation",
+        )
+        vpn = self._create_ticket(
+            self.bianchi_luca,
+            [(date(2026, 3, 10), self.support, 1.5)],
+            name="Tour: VPN drops",
+        )
+
+        self.start_tour(
+            "/odoo/helpdesk-tickets",
+            "helpdesk_mgmt_invoicing_preview_tour",
+            login=self.clerk.login,
+        )
+
+        invoices = (printer + workstation + vpn).invoice_ids
+        self.assertEqual(len(invoices), 2)
+        # What the tour read in the pop-up, and found again under the list.
+        self.assertEqual(sum(invoices.mapped("amount_untaxed")), 650.0)
+        self.assertEqual(sum(invoices.mapped("amount_total")), 747.5)
+        self.assertEqual(
+            [len(self._product_lines(invoice)) for invoice in invoices.sorted("id")],
+            [3, 1],
+        )
+
+    def test_new_work_after_invoicing(self):
+        ticket = self._create_ticket(
+            self.rossi_mario,
+            [(date(2026, 3, 2), self.support, 2.5)],
+            name="Tour: one more hour",
+        )
+        first = self._invoice(ticket)
+        self.env["helpdesk.ticket.work.line"].create(
+            {
+                "ticket_id": ticket.id,
+                "date": date(2026, 3, 3),
+                "product_id": self.support.id,
+                "quantity": 1.0,
+            }
+        )
+        self._end_request()
+
+        self.start_tour(
+            "/odoo/helpdesk-tickets",
+            "helpdesk_mgmt_invoicing_new_work_tour",
+            login=self.clerk.login,
+        )
+
+        second = ticket.invoice_ids - first
+        self.assertEqual(self._product_lines(second).quantity, 1.0)
+        self.assertEqual(second.amount_untaxed, 50.0)
+        self.assertEqual(second.amount_total, 57.5)
+
+    def test_nothing_selected(self):
+        self._create_ticket(self.rossi_mario, self._standard_lines())
+        self._create_ticket(self.bianchi_luca, self._standard_lines())
+        self._create_ticket(
+            self.bianchi_luca, self._standard_lines(), stage=self.stage_new
+        )
+        self.start_tour(
+            "/odoo/helpdesk-tickets",
+            "helpdesk_mgmt_invoicing_no_selection_tour",
+            login=self.clerk.login,
+        )
+        self.assertFalse(self.env["account.move"].search([]).helpdesk_ticket_ids)
+
+    def test_billed_work_is_locked_on_screen(self):
+        ticket = self._create_ticket(
+            self.rossi_mario, [(date(2026, 3, 2), self.support, 2.5)]
+        )
+        ticket.work_line_ids.name = "Billed work"
+        self._invoice(ticket)
+        new_work = self.env["helpdesk.ticket.work.line"].create(
+            {
+                "ticket_id": ticket.id,
+                "date": date(2026, 3, 3),
+                "product_id": self.support.id,
+                "quantity": 1.0,
+                "name": "New work",
+            }
+        )
+        self._end_request()
+
+        self.start_tour(
+            f"/odoo/helpdesk-tickets/{ticket.id}",
+            "helpdesk_mgmt_invoicing_locks_tour",
+            login=self.technician.login,
+        )
+
+        self.assertEqual(len(ticket.work_line_ids), 2)
+        self.assertTrue(new_work.exists())
