@@ -11,11 +11,14 @@ headless Chromium:
 - a ticket invoiced and given one more hour: the pop-up and the invoice bill
   that hour only; the invoice's form survives a reload too;
 - nothing selected: the pop-up says it proposes every ticket ready to invoice;
-- billed work: no delete control, the locked cells say why on hover.
+- billed work: no delete control, the locked cells say why on hover;
+- the billing rules in the pop-up's amount: minimum hours, no charge, a part,
+  internal work.
 """
 
 from datetime import date
 
+from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from .common import HelpdeskInvoicingCommon
@@ -120,3 +123,70 @@ class TestScreensTour(HelpdeskInvoicingCommon, HttpCase):
 
         self.assertEqual(len(ticket.work_line_ids), 2)
         self.assertTrue(new_work.exists())
+
+    def test_billing_rules_in_the_popup(self):
+        self.onsite.product_tmpl_id.write(
+            {
+                "helpdesk_time_rounding": 0.25,
+                "helpdesk_time_rounding_method": "up",
+                "helpdesk_minimum_hours": 1.0,
+            }
+        )
+        disk = self.env["product.product"].create(
+            {
+                "name": "Replacement disk",
+                "type": "consu",
+                "sale_ok": True,
+                "list_price": 120.0,
+                "taxes_id": [Command.set(self.tax_sale_a.ids)],
+            }
+        )
+        ticket = self._create_ticket(self.bianchi_luca, name="Tour: billing rules")
+        day = date(2026, 3, 2)
+        self.env["helpdesk.ticket.work.line"].create(
+            [
+                # 20 minutes on site: a quarter hour up, then the hour minimum.
+                {
+                    "ticket_id": ticket.id,
+                    "date": day,
+                    "product_id": self.onsite.id,
+                    "time_start": 9.0,
+                    "time_end": 9.0 + 20 / 60,
+                },
+                {
+                    "ticket_id": ticket.id,
+                    "date": day,
+                    "product_id": self.support.id,
+                    "quantity": 0.5,
+                    "billing_type": "no_charge",
+                },
+                {
+                    "ticket_id": ticket.id,
+                    "date": day,
+                    "product_id": disk.id,
+                    "quantity": 1.0,
+                },
+                {
+                    "ticket_id": ticket.id,
+                    "date": day,
+                    "product_id": self.support.id,
+                    "quantity": 1.0,
+                    "billing_type": "not_billed",
+                },
+            ]
+        )
+        self._end_request()
+
+        self.start_tour(
+            "/odoo/helpdesk-tickets",
+            "helpdesk_mgmt_invoicing_billing_rules_tour",
+            login=self.clerk.login,
+        )
+
+        invoice = ticket.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.amount_untaxed, 200.0)
+        self.assertEqual(invoice.amount_total, 230.0)
+        self.assertEqual(
+            sorted(self._product_lines(invoice).mapped("quantity")), [0.5, 1.0, 1.0]
+        )

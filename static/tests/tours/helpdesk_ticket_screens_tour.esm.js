@@ -16,7 +16,10 @@
  * - helpdesk_mgmt_invoicing_no_selection_tour: nothing selected, the pop-up
  *   says it proposes every ticket ready to invoice;
  * - helpdesk_mgmt_invoicing_locks_tour: billed work shows no delete control,
- *   and its locked cells say why on hover.
+ *   and its locked cells say why on hover;
+ * - helpdesk_mgmt_invoicing_billing_rules_tour: the billing rules (issue 10)
+ *   in the pop-up's amount: a short on-site call raised to its minimum, work
+ *   at no charge, a part, internal work left out.
  */
 
 import {registry} from "@web/core/registry";
@@ -484,6 +487,49 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_locks_tour", {
         {
             content: "Delete is offered for work not billed",
             trigger: ".o-dropdown--menu:contains('Delete')",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_billing_rules_tour", {
+    steps: () => [
+        ...selectTicket("Tour: billing rules"),
+        {
+            content: "Click Generate Invoice Proposals",
+            trigger: ".o_control_panel button:contains('Generate Invoice Proposals')",
+            run: "click",
+        },
+        {
+            content:
+                "Three lines: the on-site call, the work at no charge, the part " +
+                "(not the internal work)",
+            trigger: proposal("Bianchi Servizi S.p.A.", "line_count", "3"),
+        },
+        {
+            content: "Hours: the call's minimum hour and the half hour at no charge",
+            trigger: proposal("Bianchi Servizi S.p.A.", "hours", "1.50"),
+        },
+        {
+            content: "Untaxed: 1.00 h x 80.00 + 0.00 + 120.00 for the part",
+            trigger: proposal("Bianchi Servizi S.p.A.", "amount_untaxed", "200.00"),
+        },
+        {
+            trigger: `${POPUP} .o_field_widget[name=amount_total]:contains('230.00')`,
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal-footer button[name=action_create_invoices]",
+            run: "click",
+        },
+        {
+            trigger:
+                ".o_notification:contains('1 draft invoice made for: Bianchi Servizi S.p.A.')",
+        },
+        {
+            content: "The invoice opens, with the part among its lines",
+            trigger:
+                ".o_form_view .o_field_widget[name=invoice_line_ids] " +
+                ".o_data_row:contains('Replacement disk')",
         },
     ],
 });
