@@ -374,11 +374,11 @@ class HelpdeskTicketWorkLine(models.Model):
         """The guard against double billing: whatever the accounting path
         (posting, reset to draft, a credit note cancelled or deleted, an
         invoice line edited), no work is billed beyond its hours to invoice."""
+        digits = self._fields["quantity"].get_digits(self.env)[1]
         for line in self:
+            billable = line._get_billable_quantity()
             if (
-                line._compare_hours(
-                    line.quantity_invoiced, line._get_billable_quantity()
-                )
+                float_compare(line.quantity_invoiced, billable, precision_digits=digits)
                 > 0
             ):
                 raise ValidationError(line._get_billed_twice_message())
