@@ -377,14 +377,15 @@ class HelpdeskTicket(models.Model):
 
     def _get_work_issue(self, bad_products):
         """A work line that is not filled in right, or no work left to bill."""
+        to_invoice = self._get_invoice_work_lines()
         to_check = self.work_line_ids.filtered(
-            lambda line: line._has_hours_to_invoice() or line._is_unfinished()
+            lambda line: line in to_invoice or line._is_unfinished()
         )
         for line in to_check:
             reason = line._get_invoicing_issue(bad_products)
             if reason:
                 return reason
-        if self._get_invoice_work_lines():
+        if to_invoice:
             return False
         lines = self.work_line_ids
         if lines and all(line.billing_type == "not_billed" for line in lines):
@@ -662,6 +663,8 @@ class HelpdeskTicket(models.Model):
         groups = self.sorted(lambda t: (t.number or "", t.id)).grouped(
             lambda ticket: ticket._get_invoice_grouping_key(group_by_partner)
         )
+        no_lines = self.env["helpdesk.ticket.work.line"]
+        lines_by_ticket = self._get_invoice_work_lines().grouped("ticket_id")
         invoice_vals_list = []
         for group in groups.values():
             invoice_vals = group._prepare_invoice()
@@ -671,7 +674,7 @@ class HelpdeskTicket(models.Model):
             )
             lang = group._get_invoice_partner().lang or self.env.lang
             for ticket in group:
-                lines = ticket._get_invoice_work_lines()
+                lines = lines_by_ticket.get(ticket, no_lines)
                 invoice_vals["invoice_line_ids"] += [
                     Command.create(vals)
                     for vals in [ticket._prepare_invoice_section()]

@@ -1,6 +1,8 @@
 # Copyright 2026 helpdesk_mgmt_invoicing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 
+from collections import defaultdict
+
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
@@ -311,26 +313,33 @@ class HelpdeskTicketWorkLine(models.Model):
         ``qty_invoiced``: every delete, cancel, reset to draft, credit note or
         line removal is reflected with no code of its own."""
         digits = self._fields["quantity"].get_digits(self.env)[1]
+        no_invoice_line = self.env["account.move.line"]
+        # {(field name, value): work line ids}: one assignment per field and
+        # value, which the ORM converts and rounds once, not once per line.
+        values = defaultdict(list)
         for line in self:
             billed = sum(
                 line._get_invoice_line_quantity(invoice_line)
                 for invoice_line in line.invoice_line_ids
             )
             billed = float_round(billed, precision_digits=digits)
-            line.quantity_invoiced = billed
-            line.quantity_to_invoice = max(
+            to_invoice = max(
                 float_round(
                     line._get_billable_quantity() - billed, precision_digits=digits
                 ),
                 0.0,
             )
-            if line._compare_hours(billed, 0.0) > 0:
-                line.invoice_line_id = line.invoice_line_ids.filtered(
+            invoice_line = no_invoice_line
+            if float_compare(billed, 0.0, precision_digits=digits) > 0:
+                invoice_line = line.invoice_line_ids.filtered(
                     lambda invoice_line: invoice_line.move_id.move_type == "out_invoice"
                     and invoice_line.move_id.state != "cancel"
                 ).sorted("id")[-1:]
-            else:
-                line.invoice_line_id = False
+            values["quantity_invoiced", billed].append(line.id)
+            values["quantity_to_invoice", to_invoice].append(line.id)
+            values["invoice_line_id", invoice_line].append(line.id)
+        for (fname, value), ids in values.items():
+            self.browse(ids)[fname] = value
 
     def _get_invoice_line_quantity(self, invoice_line):
         """Hours of this work line that ``invoice_line`` bills: positive on an
@@ -377,11 +386,11 @@ class HelpdeskTicketWorkLine(models.Model):
         """The guard against double billing: whatever the accounting path
         (posting, reset to draft, a credit note cancelled or deleted, an
         invoice line edited), no work is billed beyond its hours to invoice."""
+        digits = self._fields["quantity"].get_digits(self.env)[1]
         for line in self:
+            billable = line._get_billable_quantity()
             if (
-                line._compare_hours(
-                    line.quantity_invoiced, line._get_billable_quantity()
-                )
+                float_compare(line.quantity_invoiced, billable, precision_digits=digits)
                 > 0
             ):
                 raise ValidationError(line._get_billed_twice_message())
@@ -721,8 +730,11 @@ class HelpdeskTicketWorkLine(models.Model):
         per ticket, in one batch."""
         before = self.env.cr.precommit.data.pop(BILLING_NOTES_KEY, {})
         lines = self.sudo().browse(list(before)).exists()
+        digits = self._fields["quantity"].get_digits(self.env)[1]
         changed = lines.filtered(
-            lambda line: line._compare_hours(line.quantity_invoiced, before[line.id][0])
+            lambda line: float_compare(
+                line.quantity_invoiced, before[line.id][0], precision_digits=digits
+            )
         )
         if not changed:
             return
