@@ -19,36 +19,22 @@ class AccountMoveSend(models.AbstractModel):
         )
 
     @api.model
-    def _get_helpdesk_invoice_alerts(self, invoice_vals_list):
-        """What Send & Print would warn about for the invoices of these values,
-        before any is created.
+    def _get_helpdesk_preview_alerts(self, moves):
+        """What Send & Print would warn about for these invoices built in
+        memory (``_get_helpdesk_preview_invoices``), before any is created:
+        the pop-up builds them once, for its preview and for these warnings.
 
-        Each invoice is built in memory (``account.move.new``: nothing is
-        written, nothing is left in the database) and handed, customer by
-        customer, to ``_get_alerts``: the hook where each localisation checks
-        its e-invoices (Italy's ``l10n_it_edi`` its FatturaPA: VAT number or
-        fiscal code, address, the public administration's documents...). The
-        add-on knows none of them: what a localisation checks there, the
-        clerk reads before confirming.
+        They are handed, customer by customer, to ``_get_alerts``: the hook
+        where each localisation checks its e-invoices (Italy's
+        ``l10n_it_edi`` its FatturaPA: VAT number or fiscal code, address,
+        the public administration's documents...). The add-on knows none of
+        them: what a localisation checks there, the clerk reads before
+        confirming.
 
-        :param list invoice_vals_list: values for ``account.move.create()``,
-            as ``helpdesk.ticket._prepare_invoices_values`` makes them
         :return: ``{partner: [message, ...]}``: who each warning is about (the
             customer, or the partner or company the alert points to; an empty
             ``res.partner`` for what concerns no one in particular, such as
             settings), in the order found
-        """
-        return self._get_helpdesk_preview_alerts(
-            self._get_helpdesk_preview_invoices(invoice_vals_list)
-        )
-
-    @api.model
-    def _get_helpdesk_preview_alerts(self, moves):
-        """What Send & Print would warn about for these invoices built in
-        memory (``_get_helpdesk_preview_invoices``): the pop-up builds them
-        once, for its preview and for these warnings.
-
-        :return: as ``_get_helpdesk_invoice_alerts``
         """
         warnings = {}
         for customer, customer_moves in moves.grouped("commercial_partner_id").items():

@@ -561,7 +561,7 @@ class HelpdeskTicket(models.Model):
 
         Computed from the very invoice values ``_create_invoices`` would
         create with these options, built in memory only: see
-        ``account.move.send._get_helpdesk_invoice_alerts``. The invoices are
+        ``account.move.send._get_helpdesk_preview_alerts``. The invoices are
         made all the same: this tells the clerk what to fill in first. (The
         pop-up builds the invoices once, for its preview and its warnings.)
 
