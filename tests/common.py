@@ -135,6 +135,41 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
             (date(2026, 3, 4), cls.onsite, 3.0),
         ]
 
+    @classmethod
+    def _create_selection_tickets(cls):
+        """The clerk's usual selection: two closed tickets of Rossi (one of
+        each contact), one of Bianchi, and Bianchi's ticket still open, as
+        ``rossi_1``, ``rossi_2``, ``bianchi_1`` and ``still_open``."""
+        cls.rossi_1 = cls._create_ticket(cls.rossi_mario, cls._standard_lines())
+        cls.rossi_2 = cls._create_ticket(
+            cls.rossi_anna, [(date(2026, 3, 9), cls.support, 1.0)]
+        )
+        cls.bianchi_1 = cls._create_ticket(cls.bianchi_luca, cls._standard_lines())
+        cls.still_open = cls._create_ticket(
+            cls.bianchi_luca, cls._standard_lines(), stage=cls.stage_new
+        )
+
+    def _create_tour_tickets(self):
+        """The closed tickets the browser tours select by name: the printer
+        and the workstation of Rossi, the VPN of Bianchi.
+
+        :return: ``(printer, workstation, vpn)``
+        """
+        printer = self._create_ticket(
+            self.rossi_mario, self._standard_lines(), name="Tour: printer offline"
+        )
+        workstation = self._create_ticket(
+            self.rossi_anna,
+            [(date(2026, 3, 9), self.onsite, 2.0)],
+            name="Tour: new workstation",
+        )
+        vpn = self._create_ticket(
+            self.bianchi_luca,
+            [(date(2026, 3, 10), self.support, 1.5)],
+            name="Tour: VPN drops",
+        )
+        return printer, workstation, vpn
+
     def _invoice(self, tickets, **options):
         """Run the business method as the billing clerk, to the end of the
         request (the chatter notes are written when it commits)."""

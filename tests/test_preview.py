@@ -31,14 +31,7 @@ class TestPreview(HelpdeskInvoicingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.rossi_1 = cls._create_ticket(cls.rossi_mario, cls._standard_lines())
-        cls.rossi_2 = cls._create_ticket(
-            cls.rossi_anna, [(date(2026, 3, 9), cls.support, 1.0)]
-        )
-        cls.bianchi_1 = cls._create_ticket(cls.bianchi_luca, cls._standard_lines())
-        cls.still_open = cls._create_ticket(
-            cls.bianchi_luca, cls._standard_lines(), stage=cls.stage_new
-        )
+        cls._create_selection_tickets()
         cls.clerk.groups_id += cls.env.ref("base.group_multi_currency")
 
     def _wizard_form(self, tickets=None, **options):

@@ -27,19 +27,7 @@ from .common import HelpdeskInvoicingCommon
 @tagged("post_install", "-at_install")
 class TestScreensTour(HelpdeskInvoicingCommon, HttpCase):
     def test_preview_totals_notification_and_reload(self):
-        printer = self._create_ticket(
-            self.rossi_mario, self._standard_lines(), name="Tour: printer offline"
-        )
-        workstation = self._create_ticket(
-            self.rossi_anna,
-            [(date(2026, 3, 9), self.onsite, 2.0)],
-            name="Tour: new workstation",
-        )
-        vpn = self._create_ticket(
-            self.bianchi_luca,
-            [(date(2026, 3, 10), self.support, 1.5)],
-            name="Tour: VPN drops",
-        )
+        printer, workstation, vpn = self._create_tour_tickets()
 
         self.start_tour(
             "/odoo/helpdesk-tickets",

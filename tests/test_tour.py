@@ -18,19 +18,7 @@ from .common import HelpdeskInvoicingCommon
 class TestTour(HelpdeskInvoicingCommon, HttpCase):
     def test_group_tickets_by_customer_in_the_browser(self):
         """Three closed tickets of two customers, grouped: two draft invoices."""
-        printer = self._create_ticket(
-            self.rossi_mario, self._standard_lines(), name="Tour: printer offline"
-        )
-        workstation = self._create_ticket(
-            self.rossi_anna,
-            [(date(2026, 3, 9), self.onsite, 2.0)],
-            name="Tour: new workstation",
-        )
-        vpn = self._create_ticket(
-            self.bianchi_luca,
-            [(date(2026, 3, 10), self.support, 1.5)],
-            name="Tour: VPN drops",
-        )
+        printer, workstation, vpn = self._create_tour_tickets()
         still_open = self._create_ticket(
             self.bianchi_luca,
             [(date(2026, 3, 11), self.support, 1.0)],

@@ -17,14 +17,7 @@ class TestWizard(HelpdeskInvoicingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.rossi_1 = cls._create_ticket(cls.rossi_mario, cls._standard_lines())
-        cls.rossi_2 = cls._create_ticket(
-            cls.rossi_anna, [(date(2026, 3, 9), cls.support, 1.0)]
-        )
-        cls.bianchi_1 = cls._create_ticket(cls.bianchi_luca, cls._standard_lines())
-        cls.still_open = cls._create_ticket(
-            cls.bianchi_luca, cls._standard_lines(), stage=cls.stage_new
-        )
+        cls._create_selection_tickets()
 
     def _wizard_form(self, tickets):
         Wizard = self.env["helpdesk.ticket.invoice"].with_user(self.clerk)
