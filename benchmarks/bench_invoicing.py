@@ -269,10 +269,15 @@ def _setup_history(env, products, customers, count):
 
 
 def _setup_tickets(env, products, contacts, size):
+    """N closed tickets of LINES, over the contacts, in chunks of 500.
+
+    :return: the tickets
+    """
     stage = env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
     Ticket = env["helpdesk.ticket"]
+    tickets = Ticket
     for start in range(0, size, 500):
-        Ticket.create(
+        tickets |= Ticket.create(
             [
                 {
                     "name": f"Bench ticket {i}",
@@ -297,6 +302,7 @@ def _setup_tickets(env, products, contacts, size):
         env.flush_all()
         env.invalidate_all()
     print(f"Tickets: {size} closed, {len(LINES)} work lines each", flush=True)
+    return tickets
 
 
 def _setup_sale_orders(env, products, customers, size):

@@ -26,22 +26,14 @@ import argparse
 import sys
 import threading
 import time
-from datetime import date
 
-from bench_invoicing import _backend_cpu_clock
+from bench_invoicing import CUSTOMERS, _backend_cpu_clock, _setup_tickets
 
 import odoo
 from odoo import Command, api
 from odoo.modules.registry import Registry
 from odoo.tools import config
 
-CUSTOMERS = 50
-LINES = [
-    ("support", 1.0, 2),
-    ("support", 2.0, 3),
-    ("onsite", 1.5, 4),
-    ("onsite", 0.5, 5),
-]
 MODES = {
     "per ticket": {},
     "per customer": {"group_by_partner": True},
@@ -106,33 +98,7 @@ def setup(env, size):
             }
         )
     )
-    stage = env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
-    tickets = env["helpdesk.ticket"]
-    for start in range(0, size, 500):
-        tickets |= env["helpdesk.ticket"].create(
-            [
-                {
-                    "name": f"Bench ticket {i}",
-                    "description": "Printer out of order",
-                    "partner_id": contacts[i % CUSTOMERS].id,
-                    "stage_id": stage.id,
-                    "work_line_ids": [
-                        Command.create(
-                            {
-                                "date": date(2026, 3, day),
-                                "product_id": products[key].id,
-                                "quantity": hours,
-                                "name": f"Work of March {day}",
-                            }
-                        )
-                        for key, hours, day in LINES
-                    ],
-                }
-                for i in range(start, min(size, start + 500))
-            ]
-        )
-    env.flush_all()
-    return clerk, tickets
+    return clerk, _setup_tickets(env, products, contacts, size)
 
 
 def form_spec(env):
