@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, float_round, format_date
 from odoo.tools.misc import formatLang
@@ -292,11 +292,6 @@ class HelpdeskTicketWorkLine(models.Model):
                 else False
             )
 
-    def _compare_hours(self, first, second):
-        """``float_compare`` of two quantities at the precision of the hours."""
-        digits = self._fields["quantity"].get_digits(self.env)[1]
-        return float_compare(first, second, precision_digits=digits)
-
     @api.depends(
         "quantity",
         "billing_type",
@@ -455,9 +450,20 @@ class HelpdeskTicketWorkLine(models.Model):
     def _get_invoice_line_label(self, lang):
         """Label of the invoice line made from this single work line."""
         self.ensure_one()
-        date = format_date(self.env, self.date, lang_code=lang)
+        date = self._format_invoice_date(self.date, lang)
         description = self.name or self.product_id.with_context(lang=lang).display_name
         return self._mark_no_charge(f"{date} - {description}", lang)
+
+    @api.model
+    @tools.ormcache("value", "lang", "self.env.lang")
+    def _format_invoice_date(self, value, lang):
+        """``value`` as invoice labels in ``lang`` show it.
+
+        Cached: a month-end run labels thousands of lines with a few dozen
+        dates, and Odoo's ``format_date`` reads the language's settings at
+        each call (about 0.1 ms). Changing a language clears the cache.
+        """
+        return format_date(self.env, value, lang_code=lang)
 
     def _mark_no_charge(self, label, lang):
         """``label``, marked "No charge" for work given free (in ``lang``)."""
@@ -487,7 +493,7 @@ class HelpdeskTicketWorkLine(models.Model):
         to their hours.
         """
         self.ensure_one()
-        if self._compare_hours(self.quantity_invoiced, 0.0):
+        if self.quantity_invoiced:
             return (self,)
         return (
             self.product_id,
@@ -500,8 +506,8 @@ class HelpdeskTicketWorkLine(models.Model):
         """Label of the line that merges these work lines (one service)."""
         env = self.with_context(lang=lang).env
         dates = sorted(set(self.mapped("date")))
-        first = format_date(env, dates[0], lang_code=lang)
-        last = format_date(env, dates[-1], lang_code=lang)
+        first = self._format_invoice_date(dates[0], lang)
+        last = self._format_invoice_date(dates[-1], lang)
         if len(dates) == 1:
             period = env._("Work performed on %(date)s", date=first)
         else:
@@ -549,10 +555,16 @@ class HelpdeskTicketWorkLine(models.Model):
     # Eligibility: the work line's own rules
     # ------------------------------------------------------------------
 
+    # The rules below compare the hours with zero as they are: a float field
+    # with digits holds its values rounded to them (``fields.Float``
+    # rounds every value it caches, read or computed), so a plain comparison
+    # is float_compare at the precision of the hours, without reading that
+    # precision again for each line of a month-end batch.
+
     def _has_hours_to_invoice(self):
         """Whether an invoice made now would bill this work line."""
         self.ensure_one()
-        return self._compare_hours(self.quantity_to_invoice, 0.0) > 0
+        return self.quantity_to_invoice > 0
 
     def _is_billable_work(self):
         """Whether this line is work the customer is billed for: logged with
@@ -560,8 +572,7 @@ class HelpdeskTicketWorkLine(models.Model):
         without any shows no Billing State in lists."""
         self.ensure_one()
         return (
-            self.billing_type != "not_billed"
-            and self._compare_hours(self.quantity, 0.0) > 0
+            self.billing_type != "not_billed" and self.quantity > 0
         ) or self._is_billed()
 
     def _is_unfinished(self):
@@ -570,8 +581,8 @@ class HelpdeskTicketWorkLine(models.Model):
         self.ensure_one()
         return (
             self.billing_type != "not_billed"
-            and self._compare_hours(self.quantity, 0.0) <= 0
-            and not self._compare_hours(self.quantity_invoiced, 0.0)
+            and self.quantity <= 0
+            and not self.quantity_invoiced
         )
 
     def _get_invoicing_issue(self, bad_products):
@@ -655,9 +666,10 @@ class HelpdeskTicketWorkLine(models.Model):
         }
 
     def _is_billed(self):
-        """Whether some of this work's hours are billed now."""
+        """Whether some of this work's hours are billed now (rounded hours: see
+        ``_has_hours_to_invoice``)."""
         self.ensure_one()
-        return self._compare_hours(self.quantity_invoiced, 0.0) > 0
+        return self.quantity_invoiced > 0
 
     def _check_invoice_link_access(self):
         """Only invoicing puts work lines on invoice lines, or takes them off."""

@@ -65,6 +65,22 @@ class TestEligibility(HelpdeskInvoicingCommon):
             ticket, "the work line of 03/02/2026 has no hours to invoice"
         )
 
+    def test_hours_below_the_precision_are_none(self):
+        # The rules compare the hours with zero as stored: rounded to the
+        # precision of the hours (2 digits), 0.004 h is no hours at all.
+        digits = self.env["decimal.precision"].precision_get("Product Unit of Measure")
+        self.assertEqual(digits, 2)
+        ticket = self._create_ticket(
+            self.rossi_mario, [(date(2026, 3, 2), self.support, 0.004)]
+        )
+        line = ticket.work_line_ids
+        self.assertEqual(line.quantity, 0.0)
+        self.assertTrue(line._is_unfinished())
+        self.assertFalse(line._has_hours_to_invoice())
+        self._assert_refused(
+            ticket, "the work line of 03/02/2026 has no hours to invoice"
+        )
+
     def test_archived_customer(self):
         ticket = self._create_ticket(self.bianchi_luca, self._standard_lines())
         self.bianchi.action_archive()

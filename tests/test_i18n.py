@@ -62,6 +62,19 @@ class TestItalian(HelpdeskInvoicingCommon):
             ],
         )
 
+    def test_labels_follow_a_changed_date_format(self):
+        """The dates of the labels are formatted once per date and language
+        (cached): a language whose date format changes gives the new one."""
+        other = self._create_ticket(self.rossi_mario, self._standard_lines())
+        invoice = self._invoice(self.ticket)
+        self.assertIn("\n02/03/2026 - ", self._product_lines(invoice)[0].name)
+        self.env["res.lang"]._lang_get("it_IT").date_format = "%d.%m.%Y"
+        invoice = self._invoice(other)
+        self.assertEqual(
+            self._product_lines(invoice).sorted("sequence")[0].name,
+            f"{other.number} - {other.name}\n02.03.2026 - Work on 2026-03-02",
+        )
+
     def test_line_without_description_names_the_service_in_italian(self):
         """A work line with no description is labelled with its service's name,
         in the customer's language too, whoever the clerk is."""
