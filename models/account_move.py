@@ -8,7 +8,7 @@ from odoo import Command, api, fields, models
 from odoo.tools import format_date
 from odoo.tools.misc import formatLang
 
-from .account_move_line import work_line_links_set_aside
+from .account_move_line import get_created_line_values, work_line_links_set_aside
 
 
 class AccountMove(models.Model):
@@ -46,14 +46,7 @@ class AccountMove(models.Model):
     def _add_precomputed_values(self, vals_list):
         # The invoice's precomputation makes its lines in memory too: see
         # work_line_links_set_aside.
-        line_vals_list = [
-            command[2]
-            for vals in vals_list
-            for fname in ("invoice_line_ids", "line_ids")
-            for command in vals.get(fname) or ()
-            if isinstance(command, list | tuple) and command[0] == Command.CREATE
-        ]
-        with work_line_links_set_aside(line_vals_list):
+        with work_line_links_set_aside(get_created_line_values(vals_list)):
             return super()._add_precomputed_values(vals_list)
 
     def _post(self, soft=True):

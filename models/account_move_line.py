@@ -12,7 +12,10 @@ def work_line_links_set_aside(line_vals_list):
     """Take the work line links out of these invoice line values for the time
     of the block, then put them back.
 
-    The precomputation of ``create`` (``_add_precomputed_values``) fills in
+    For the invoices and invoice lines built in memory from such values: the
+    precomputation of ``create`` and the pop-up's preview. An invoice line
+    in memory must not reach the work lines it would bill: their cache would
+    point to it. The precomputation of ``create`` (``_add_precomputed_values``) fills in
     the missing fields on an in-memory record made from the values. No
     precomputed field of an invoice line, or of its invoice, depends on the
     work lines it bills; given to that record, the links make in-memory
@@ -34,6 +37,18 @@ def work_line_links_set_aside(line_vals_list):
     finally:
         for vals, links in set_aside:
             vals[WORK_LINE_LINKS] = links
+
+
+def get_created_line_values(move_vals_list):
+    """The values of the journal items that these invoice values create
+    (``Command.create`` in ``invoice_line_ids`` or ``line_ids``)."""
+    return [
+        command[2]
+        for vals in move_vals_list
+        for fname in ("invoice_line_ids", "line_ids")
+        for command in vals.get(fname) or ()
+        if isinstance(command, list | tuple) and command[0] == Command.CREATE
+    ]
 
 
 class AccountMoveLine(models.Model):

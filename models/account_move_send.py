@@ -2,6 +2,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, models
 
+from .account_move_line import get_created_line_values, work_line_links_set_aside
+
 
 class AccountMoveSend(models.AbstractModel):
     _inherit = "account.move.send"
@@ -62,14 +64,16 @@ class AccountMoveSend(models.AbstractModel):
         Italy's 400-euro limit of simplified invoices read.
         """
         Move = self.env["account.move"]
-        moves = Move.concat(
-            *(
-                Move.with_company(
-                    invoice_vals.get("company_id") or self.env.company
-                ).new(self._prepare_helpdesk_preview_invoice(invoice_vals))
-                for invoice_vals in invoice_vals_list
+        # Without the links to the work lines: see work_line_links_set_aside.
+        with work_line_links_set_aside(get_created_line_values(invoice_vals_list)):
+            moves = Move.concat(
+                *(
+                    Move.with_company(
+                        invoice_vals.get("company_id") or self.env.company
+                    ).new(invoice_vals)
+                    for invoice_vals in invoice_vals_list
+                )
             )
-        )
         # Read together, the totals of many invoices are computed in batches.
         for move in moves:
             totals = move.tax_totals or {}
@@ -88,20 +92,6 @@ class AccountMoveSend(models.AbstractModel):
                     }
                 )
         return moves
-
-    @api.model
-    def _prepare_helpdesk_preview_invoice(self, invoice_vals):
-        """The values of an invoice built in memory only, for its alerts.
-
-        Without the links to the work lines: a line in memory must not reach
-        the work lines it would bill (their cache would point to it).
-        """
-        lines = []
-        for command in invoice_vals.get("invoice_line_ids", []):
-            line_vals = dict(command[2])
-            line_vals.pop("helpdesk_work_line_ids", None)
-            lines.append((*command[:2], line_vals))
-        return {**invoice_vals, "invoice_line_ids": lines}
 
     @api.model
     def _get_helpdesk_preview_sending_settings(self, move):
