@@ -15,7 +15,10 @@ def work_line_links_set_aside(line_vals_list):
     For the invoices and invoice lines built in memory from such values: the
     precomputation of ``create`` and the pop-up's preview. An invoice line
     in memory must not reach the work lines it would bill: their cache would
-    point to it. The precomputation of ``create`` (``_add_precomputed_values``) fills in
+    point to it. The create itself still gets the links, in its values:
+    nothing is re-linked afterwards.
+
+    The precomputation of ``create`` (``_add_precomputed_values``) fills in
     the missing fields on an in-memory record made from the values. No
     precomputed field of an invoice line, or of its invoice, depends on the
     work lines it bills; given to that record, the links make in-memory

@@ -555,14 +555,15 @@ class HelpdeskTicketWorkLine(models.Model):
     # Eligibility: the work line's own rules
     # ------------------------------------------------------------------
 
-    # The rules below compare the hours with zero as they are: a float field
-    # with digits holds its values rounded to them (``fields.Float``
-    # rounds every value it caches, read or computed), so a plain comparison
-    # is float_compare at the precision of the hours, without reading that
-    # precision again for each line of a month-end batch.
-
     def _has_hours_to_invoice(self):
-        """Whether an invoice made now would bill this work line."""
+        """Whether an invoice made now would bill this work line.
+
+        The rules compare the hours with zero as they are: a float field with
+        digits holds its values rounded to them (``fields.Float`` rounds every
+        value it caches, read or computed), so a plain comparison is
+        ``float_compare`` at the precision of the hours, without reading that
+        precision again for each line of a month-end batch.
+        """
         self.ensure_one()
         return self.quantity_to_invoice > 0
 
