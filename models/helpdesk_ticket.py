@@ -757,6 +757,15 @@ class HelpdeskTicket(models.Model):
         self.ensure_one()
         return self._get_invoice_partner().lang or self.env.lang
 
+    def _get_intervention_report_lines(self):
+        """The work the customer's intervention report lists: billable and
+        no-charge work; never internal work (Not Billed), which is the firm's
+        own business."""
+        self.ensure_one()
+        return self.work_line_ids.filtered(
+            lambda line: line.billing_type != "not_billed"
+        )
+
     def _get_intervention_report_filename(self):
         """File name of this ticket's intervention report, without extension,
         in the report's language."""

@@ -228,6 +228,37 @@ class TestInterventionReport(InterventionReportCommon):
             self._cells(table.xpath("./tfoot/tr")[0]), ["Total", "5.50", "5.00", ""]
         )
 
+    def test_internal_work_is_not_on_the_customers_report(self):
+        """Work marked Not Billed (internal) is the firm's own business: the
+        customer's report lists the billable and no-charge work only, and its
+        totals count neither the internal hours nor their description."""
+        self.ticket.work_line_ids[1].billing_type = "no_charge"
+        self.ticket.work_line_ids = [
+            Command.create(
+                {
+                    "date": date(2026, 3, 5),
+                    "user_id": self.technician.id,
+                    "time_start": 8.0,
+                    "time_end": 12.0,
+                    "name": "Internal: training the new colleague",
+                    "product_id": self.support.id,
+                    "billing_type": "not_billed",
+                }
+            )
+        ]
+        [article] = self._articles(self._render_html(self.ticket))
+        [table] = article.xpath(".//table[@name='work_lines']")
+        rows = [self._cells(row) for row in table.xpath("./tbody/tr")]
+        self.assertEqual(
+            [row[7] for row in rows],
+            ["Replaced the toner and the drum", "Network check on site"],
+        )
+        self.assertEqual(rows[1][6], "No Charge")
+        self.assertNotIn("training", self._text(article))
+        self.assertEqual(
+            self._cells(table.xpath("./tfoot/tr")[0]), ["Total", "5.50", "5.00", ""]
+        )
+
     def test_lines_without_times(self):
         """A line logged as hours only leaves Start and End empty; hours keep
         two decimals."""
