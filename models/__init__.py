@@ -9,3 +9,4 @@ from . import ir_actions_report
 from . import helpdesk_ticket_invoice_run
 from . import helpdesk_ticket_invoice_run_line
 from . import res_partner
+from . import queue_job

@@ -2,7 +2,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from contextlib import contextmanager
 
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 
 WORK_LINE_LINKS = "helpdesk_work_line_ids"
 
@@ -73,11 +74,61 @@ class AccountMoveLine(models.Model):
         with work_line_links_set_aside(vals_list):
             return super()._add_precomputed_values(vals_list)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        if any(vals.get(WORK_LINE_LINKS) for vals in vals_list):
+            lines.filtered(WORK_LINE_LINKS)._check_helpdesk_links_changeable()
+        return lines
+
+    def write(self, vals):
+        if WORK_LINE_LINKS in vals:
+            self._check_helpdesk_links_changeable()
+        return super().write(vals)
+
+    def _check_helpdesk_links_changeable(self):
+        """Refuse to change which work these journal items bill unless their
+        entries are drafts: the links of a posted or cancelled entry are
+        accounting's record, changed by accounting only (reset to draft,
+        credit note, cancel), never by a write."""
+        # sudo: the entry's state and the tickets' names, for the message.
+        recorded = self.sudo().filtered(lambda line: line.move_id.state != "draft")[:1]
+        if not recorded:
+            return
+        move = recorded.move_id
+        tickets = recorded.helpdesk_work_line_ids.ticket_id
+        raise UserError(
+            self.env._(
+                "%(tickets)s: the work billed on %(move)s is accounting's "
+                "record and cannot be put on or taken off by hand. Reset the "
+                "entry to draft, or cancel it or reverse it with a credit note.",
+                tickets=", ".join(tickets.mapped("display_name"))
+                or self.env._("Work lines"),
+                move=move._get_helpdesk_reference(),
+            )
+        )
+
     def _copy_data_extend_business_fields(self, values):
         # A credit note made from an invoice (or the new draft of "reverse and
         # create invoice") bills the same work: as sale_line_ids in sale.
         res = super()._copy_data_extend_business_fields(values)
-        values["helpdesk_work_line_ids"] = [
-            Command.set(self.helpdesk_work_line_ids.ids)
-        ]
+        if "move_reverse_cancel" in self.env.context and self._is_helpdesk_credited():
+            # Its work is credited already: a second credit note of the same
+            # invoice credits money only, never the work a second time.
+            return res
+        values[WORK_LINE_LINKS] = [Command.set(self.helpdesk_work_line_ids.ids)]
         return res
+
+    def _is_helpdesk_credited(self):
+        """Whether a credit note that is not cancelled credits this invoice
+        line's work already (in full or in part)."""
+        self.ensure_one()
+        if not self.helpdesk_work_line_ids:
+            return False
+        credit_notes = self.move_id.reversal_move_ids.filtered(
+            lambda move: move.state != "cancel"
+        )
+        return any(
+            line.helpdesk_work_line_ids & self.helpdesk_work_line_ids
+            for line in credit_notes.line_ids
+        )

@@ -185,7 +185,42 @@ class HelpdeskTicket(models.Model):
         return super().create([self._convert_billing_state(vals) for vals in vals_list])
 
     def write(self, vals):
+        self._check_billed_customer_unchanged(vals)
         return super().write(self._convert_billing_state(vals))
+
+    def _check_billed_customer_unchanged(self, vals):
+        """Refuse to change the customer, company or currency of tickets whose
+        work is billed: the invoices bill that customer, in that currency."""
+        if not {"partner_id", "company_id", "currency_id"}.intersection(vals):
+            return
+        Partner = self.env["res.partner"]
+        for ticket in self:
+            changes = []
+            if "partner_id" in vals:
+                customer = Partner.browse(vals["partner_id"]).commercial_partner_id
+                if customer != ticket.commercial_partner_id:
+                    changes.append(self._fields["partner_id"])
+            for fname in ("company_id", "currency_id"):
+                if fname in vals and vals[fname] != ticket[fname].id:
+                    changes.append(self._fields[fname])
+            if not changes:
+                continue
+            billed = ticket.work_line_ids.filtered(lambda line: line._is_billed())[:1]
+            if billed:
+                raise UserError(
+                    self.env._(
+                        "%(ticket)s: its work is billed on %(invoice)s, so its "
+                        "%(fields)s can no longer change. Cancel the invoice or "
+                        "reverse it with a credit note first, or open a new "
+                        "ticket for the other customer.",
+                        ticket=ticket.display_name,
+                        # sudo: only the reference of the invoice is shown.
+                        invoice=billed.invoice_id.sudo()._get_helpdesk_reference(),
+                        fields=", ".join(
+                            field._description_string(self.env) for field in changes
+                        ),
+                    )
+                )
 
     @api.model
     def _convert_billing_state(self, vals):

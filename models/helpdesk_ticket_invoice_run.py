@@ -264,9 +264,10 @@ class HelpdeskTicketInvoiceRun(models.Model):
                 "attach_intervention_reports": attach_intervention_reports,
                 "company_id": companies.id if len(companies) == 1 else False,
                 "job_count": len(batches),
-                "line_ids": line_commands,
             }
         )
+        # sudo: a run's lines are its own record, read-only for users.
+        run.sudo().line_ids = line_commands
         run._enqueue_jobs()
         return run
 
@@ -314,7 +315,7 @@ class HelpdeskTicketInvoiceRun(models.Model):
             .grouped("batch")
             .items()
         ):
-            lines.with_delay(
+            job = lines.with_delay(
                 channel=CHANNEL,
                 description=self.env._(
                     "%(run)s: invoice batch %(batch)s of %(count)s",
@@ -324,6 +325,23 @@ class HelpdeskTicketInvoiceRun(models.Model):
                 ),
                 identity_key=f"{self._name},{self.id},batch {batch}",
             )._invoice_batch()
+            # sudo: a run's lines are its own record, read-only for users.
+            lines.sudo().queue_job_id = job.db_record()
+
+    def action_cancel(self):
+        """Cancel what this run has not started: the jobs waiting to run are
+        cancelled and their tickets released (invoiceable again at once); a
+        job running now finishes, and the invoices made stay."""
+        self.check_access("write")
+        # sudo: invoicing users may not manage queue jobs; only this run's
+        # jobs that have not started are cancelled.
+        lines = self.sudo().line_ids.filtered(lambda line: line.state == "pending")
+        jobs = lines.queue_job_id.filtered(lambda job: job.state != "started")
+        jobs.button_cancelled()
+        lines.filtered(lambda line: not line.queue_job_id)._release(
+            self.env._("the run was cancelled by %(user)s", user=self.env.user.name)
+        )
+        return True
 
     # ------------------------------------------------------------------
     # The end of a run

@@ -9,13 +9,17 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 # Seconds before queue_job tries a batch again whose tickets were busy.
 RETRY_SECONDS = 10
+# The states of a queue job that may still invoice its tickets.
+RUNNING_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 
 
 class HelpdeskTicketInvoiceRunLine(models.Model):
     """One ticket of a background invoicing run, and what became of it.
 
     The lines of one batch are the records of one queue job: the job invoices
-    them, and their state is its progress (see ``_invoice_batch``).
+    them, and their state is its progress (see ``_invoice_batch``). They are
+    the run's own record: read-only for users, created and written by the
+    run's methods only.
     """
 
     _name = "helpdesk.ticket.invoice.run.line"
@@ -36,6 +40,19 @@ class HelpdeskTicketInvoiceRunLine(models.Model):
     )
     customer_id = fields.Many2one(
         related="ticket_id.commercial_partner_id", string="Customer"
+    )
+    company_id = fields.Many2one(
+        related="ticket_id.company_id", store=True, index=True, precompute=True
+    )
+    queue_job_id = fields.Many2one(
+        comodel_name="queue.job",
+        string="Job",
+        ondelete="set null",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The background job that invoices this ticket. A ticket whose "
+        "job no longer runs (done, cancelled, failed or deleted) is released.",
     )
     batch = fields.Integer(
         help="Number of the background job that invoices this ticket: the "
@@ -93,12 +110,15 @@ class HelpdeskTicketInvoiceRunLine(models.Model):
                 group_work_lines=group_work_lines,
                 attach_intervention_reports=run.attach_intervention_reports,
             )
+        # sudo: the run's lines are its own record, written by its job only.
         for invoice in invoices:
             lines.filtered_domain(
                 [("ticket_id", "in", invoice.helpdesk_ticket_ids.ids)]
-            ).write({"state": "invoiced", "invoice_id": invoice.id, "reason": False})
+            ).sudo().write(
+                {"state": "invoiced", "invoice_id": invoice.id, "reason": False}
+            )
         for ticket, reason in issues.items():
-            line_by_ticket[ticket].write({"state": "skipped", "reason": reason})
+            line_by_ticket[ticket].sudo().write({"state": "skipped", "reason": reason})
         run._finish_after_commit()
         return self.env._(
             "%(invoices)s invoice(s) for %(invoiced)s ticket(s), %(skipped)s "
@@ -148,21 +168,29 @@ class HelpdeskTicketInvoiceRunLine(models.Model):
         of its own: the lines not invoiced say why, the run's chatter too,
         and the other batches keep what they made.
         """
-        lines = self.filtered(lambda line: line.state in ("pending", "failed"))
-        reason = exc_message or failure.get("exc_name") or ""
+        self._release(exc_message or failure.get("exc_name") or "")
+
+    def _release(self, reason):
+        """Release the tickets of these lines that were not invoiced: they are
+        marked failed with ``reason``, the run's chatter says so, and the
+        tickets can be invoiced again at once."""
+        # sudo: the run's lines are its own record, written by its methods.
+        lines = self.sudo().filtered(lambda line: line.state in ("pending", "failed"))
+        if not lines:
+            return
         lines.write({"state": "failed", "reason": reason})
-        run = self.run_id
-        run.message_post(
-            body=self.env._(
-                "Batch %(batch)s failed: %(reason)s. Its %(count)s ticket(s) were "
-                "not invoiced; the other batches are not affected. Fix the cause, "
-                "then invoice these tickets again.",
-                batch=self[:1].batch,
-                reason=reason,
-                count=len(lines),
+        for run, run_lines in lines.grouped("run_id").items():
+            run.message_post(
+                body=self.env._(
+                    "Batch %(batch)s failed: %(reason)s. Its %(count)s ticket(s) "
+                    "were not invoiced; the other batches are not affected. Fix "
+                    "the cause, then invoice these tickets again.",
+                    batch=", ".join(str(b) for b in sorted(set(run_lines.mapped("batch")))),
+                    reason=reason,
+                    count=len(run_lines),
+                )
             )
-        )
-        run._finish_after_commit()
+            run._finish_after_commit()
 
     def _related_action_run(self):
         """queue_job's related action of the job: open its run."""
@@ -179,7 +207,17 @@ class HelpdeskTicketInvoiceRunLine(models.Model):
         """
         if not tickets.ids:
             return {}
-        domain = [("ticket_id", "in", tickets.ids), ("state", "=", "pending")]
+        domain = [
+            ("ticket_id", "in", tickets.ids),
+            ("state", "=", "pending"),
+            # A hold whose job no longer runs never blocks. (A job ended by
+            # hand or deleted releases its lines: see queue.job; jobs that
+            # are not stored, as queue_job's trap_jobs makes them in tests,
+            # hold their tickets.)
+            "|",
+            ("queue_job_id", "=", False),
+            ("queue_job_id.state", "in", RUNNING_JOB_STATES),
+        ]
         current_run = self.env.context.get("helpdesk_invoice_run_id")
         if current_run:
             domain.append(("run_id", "!=", current_run))

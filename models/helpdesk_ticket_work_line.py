@@ -12,6 +12,9 @@ from odoo.tools.misc import formatLang
 
 # The key of the billed hours remembered before a change, for the chatter.
 BILLING_NOTES_KEY = "helpdesk_mgmt_invoicing.billed_hours"
+# Who sets what work is billed at: the billing clerk and the helpdesk
+# managers. Technicians record the work; its price is read-only for them.
+PRICING_GROUPS = "account.group_account_invoice,helpdesk_mgmt.group_helpdesk_manager"
 
 
 class HelpdeskTicketWorkLine(models.Model):
@@ -380,7 +383,8 @@ class HelpdeskTicketWorkLine(models.Model):
     def _check_billed_once(self):
         """The guard against double billing: whatever the accounting path
         (posting, reset to draft, a credit note cancelled or deleted, an
-        invoice line edited), no work is billed beyond its hours to invoice."""
+        invoice line edited), no work is billed beyond its quantity, and none
+        is credited beyond what is billed: 0 <= billed <= quantity."""
         digits = self._fields["quantity"].get_digits(self.env)[1]
         for line in self:
             billable = line._get_billable_quantity()
@@ -389,6 +393,71 @@ class HelpdeskTicketWorkLine(models.Model):
                 > 0
             ):
                 raise ValidationError(line._get_billed_twice_message())
+            if float_compare(line.quantity_invoiced, 0.0, precision_digits=digits) < 0:
+                raise ValidationError(line._get_credited_twice_message())
+
+    @api.constrains("time_start", "time_end", "hours_worked", "quantity")
+    def _check_times_and_quantities(self):
+        for line in self:
+            issue = line._get_time_issue() or line._get_negative_quantity_issue()
+            if issue:
+                raise ValidationError(issue)
+
+    def _get_time_issue(self):
+        """Why the start and end times of this work cannot be, or ``False``.
+
+        Times are within one day (0:00 to 24:00), the end after the start;
+        work past midnight is logged as two lines, one until 24:00 and one
+        from 0:00. A line logged as hours only has neither time.
+        """
+        self.ensure_one()
+        start, end = self.time_start, self.time_end
+        values = {
+            "ticket": self.ticket_id.display_name,
+            "date": format_date(self.env, self.date),
+        }
+        if not 0.0 <= start <= 24.0 or not 0.0 <= end <= 24.0:
+            return self.env._(
+                "%(ticket)s: the work line of %(date)s has a Start Time or End "
+                "Time outside the day: enter times between 00:00 and 24:00.",
+                **values,
+            )
+        if (start or end) and end <= start:
+            return self.env._(
+                "%(ticket)s: the work line of %(date)s ends before it starts: "
+                "enter an End Time after the Start Time. Work past midnight is "
+                "two lines: one until 24:00, one from 00:00 the next day.",
+                **values,
+            )
+        return False
+
+    def _get_negative_quantity_issue(self):
+        """Why the hours or quantity of this work cannot be, or ``False``."""
+        self.ensure_one()
+        field = (
+            self._fields["hours_worked"]
+            if self.hours_worked < 0
+            else self._fields["quantity"]
+            if self.quantity < 0
+            else None
+        )
+        if not field:
+            return False
+        return self.env._(
+            "%(ticket)s: the work line of %(date)s has a negative %(field)s: "
+            "enter zero or more.",
+            ticket=self.ticket_id.display_name,
+            date=format_date(self.env, self.date),
+            field=field._description_string(self.env),
+        )
+
+    @api.onchange("time_start", "time_end", "hours_worked", "quantity")
+    def _onchange_times_and_quantities(self):
+        # Said in the form at once; saving is refused by the constraint.
+        issue = self._get_time_issue() or self._get_negative_quantity_issue()
+        if issue:
+            return {"warning": {"title": self.env._("Check the times"), "message": issue}}
+        return None
 
     def _get_billed_twice_message(self):
         """Why this work line cannot be billed once more, and what to do."""
@@ -409,6 +478,23 @@ class HelpdeskTicketWorkLine(models.Model):
             unit=self.product_uom_id.name or "",
         )
 
+    def _get_credited_twice_message(self):
+        """Why this work line cannot be credited once more, and what to do."""
+        self.ensure_one()
+        # sudo: names the credit notes, to a user who may not read invoices.
+        credit_notes = self.sudo().invoice_line_ids.move_id.filtered(
+            lambda move: move.state != "cancel" and move.move_type == "out_refund"
+        )
+        return self.env._(
+            "%(ticket)s: the work of %(date)s would be credited more than it is "
+            "billed: %(credit_notes)s credits it already. Keep the invoice it "
+            "credits, or cancel or delete that credit note first, or lower the "
+            "quantity of the credit note.",
+            ticket=self.ticket_id.display_name,
+            date=format_date(self.env, self.date),
+            credit_notes=credit_notes._get_helpdesk_references(),
+        )
+
     def _add_precomputed_values(self, vals_list):
         # The price the pricelist gave is remembered, to tell a price typed by
         # hand (given in the values) from it later, as sale does.
@@ -423,11 +509,23 @@ class HelpdeskTicketWorkLine(models.Model):
     def create(self, vals_list):
         if any(vals.get("invoice_line_ids") for vals in vals_list):
             self._check_invoice_link_access()
-        return super().create(vals_list)
+        if any(self._get_pricing_fields().intersection(vals) for vals in vals_list):
+            self._check_pricing_access()
+        lines = super().create(vals_list)
+        if any(vals.get("invoice_line_ids") for vals in vals_list):
+            self.env["account.move.line"].sudo().browse(
+                {
+                    invoice_line.id
+                    for line in lines.sudo()
+                    for invoice_line in line.invoice_line_ids
+                }
+            )._check_helpdesk_links_changeable()
+        return lines
 
     def write(self, vals):
         if "invoice_line_ids" in vals:
             self._check_invoice_link_access()
+            self._check_invoice_link_commands(vals["invoice_line_ids"])
         if self._get_billing_derived_fields().intersection(vals) and not self.env.su:
             raise AccessError(
                 self.env._(
@@ -437,6 +535,8 @@ class HelpdeskTicketWorkLine(models.Model):
             )
         if self._get_invoiced_locked_fields().intersection(vals):
             self._check_not_invoiced()
+        if self._get_pricing_fields().intersection(vals):
+            self._check_pricing_access()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -640,21 +740,75 @@ class HelpdeskTicketWorkLine(models.Model):
     def _get_invoiced_locked_fields(self):
         """Fields that no longer change once the work line is billed.
 
-        What the customer is billed for: the service, the day, the hours and
-        the price, and whether it is billed at all. The description and the
+        What the customer is billed for: the service and its unit, the day,
+        the hours and the price, and whether it is billed at all; the ticket
+        (and so the customer) is locked by the ticket. The description and the
         technician stay editable.
         """
         return {
             "ticket_id",
             "date",
             "product_id",
+            "product_uom_id",
             "billing_type",
             "time_start",
             "time_end",
             "hours_worked",
             "quantity",
             "price_unit",
+            "technical_price_unit",
+            "price_subtotal",
         }
+
+    @api.model
+    def _get_pricing_fields(self):
+        """Fields that decide what the work is billed at: the billing clerk's
+        and the helpdesk manager's to set, read-only for technicians."""
+        return {"price_unit", "technical_price_unit", "price_subtotal", "product_uom_id"}
+
+    @api.model
+    def _check_pricing_access(self):
+        if self.env.su or self.env.user.has_groups(PRICING_GROUPS):
+            return
+        raise AccessError(
+            self.env._(
+                "Only the billing clerk and the helpdesk managers set the price "
+                "and unit of work: record the date, times, hours, description "
+                "and service, and ask them for the price."
+            )
+        )
+
+    def _check_invoice_link_commands(self, commands):
+        """Refuse to put these work lines on, or take them off, invoice lines
+        of journal entries that are posted or cancelled: those links are
+        accounting's record, changed by accounting only (reset to draft,
+        credit note, cancel)."""
+        # sudo: checks the invoices' states, whatever the user may read.
+        lines = self.sudo()
+        changed = self.env["account.move.line"].sudo()
+        for line in lines:
+            current = set(line.invoice_line_ids.ids)
+            result = set(current)
+            for command in commands:
+                code = command[0]
+                if code == Command.SET:
+                    result = set(command[2])
+                elif code == Command.CLEAR:
+                    result = set()
+                elif code == Command.LINK:
+                    result.add(command[1])
+                elif code in (Command.UNLINK, Command.DELETE):
+                    result.discard(command[1])
+                else:
+                    raise UserError(
+                        self.env._(
+                            "Invoice lines are made by invoicing, not from a "
+                            "work line of %(ticket)s.",
+                            ticket=line.ticket_id.display_name,
+                        )
+                    )
+            changed |= changed.browse(current ^ result)
+        changed._check_helpdesk_links_changeable()
 
     @api.model
     def _get_billing_derived_fields(self):

@@ -369,22 +369,27 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         self.assertEqual(line.helpdesk_work_line_ids.quantity_to_invoice, 1.0)
 
     def test_invoice_cancelled_after_its_credit_note(self):
-        """An invoice cancelled after its credit note: the credit note alone
-        still credits the work; nothing is shown as billed."""
+        """An invoice cannot be cancelled while its credit note credits its
+        work: the credit note would take back hours nothing bills (0 <= billed
+        on every work line). Cancel the credit note first."""
         invoice = self._invoice(self.ticket)
         self._post(invoice)
         credit_note = self._credit_note(invoice)
         credit_note.with_user(self.clerk).action_post()
-        invoice.with_user(self.clerk).button_cancel()
-        self.env.flush_all()
-        self.assertEqual(invoice.state, "cancel")
+        with self.assertRaises(UserError) as error:
+            invoice.with_user(self.clerk).button_cancel()
+            self.env.flush_all()
+        self.assertIn(
+            f"{self.ticket.display_name}: the work of 03/02/2026 would be credited "
+            f"more than it is billed: credit note {credit_note.name} credits it "
+            "already.",
+            str(error.exception),
+        )
+        self.env.invalidate_all()
+        self.assertEqual(invoice.state, "posted")
         work_lines = self.ticket.work_line_ids
-        self.assertEqual(work_lines.mapped("quantity_invoiced"), [-2.0, -3.0, -1.5])
-        self.assertFalse(work_lines.invoice_line_id)
+        self.assertEqual(work_lines.mapped("quantity_invoiced"), [0.0, 0.0, 0.0])
         self.assertEqual(self.ticket.billing_state, "to_invoice")
-        # Billed again: net of the credit note, each hour once.
-        self._invoice(self.ticket)
-        self.assertEqual(work_lines.mapped("quantity_invoiced"), [2.0, 3.0, 1.5])
 
     # ------------------------------------------------------------------
     # Invoices and tickets find each other
