@@ -185,7 +185,9 @@ class HelpdeskTicketInvoiceRunLine(models.Model):
                     "Batch %(batch)s failed: %(reason)s. Its %(count)s ticket(s) "
                     "were not invoiced; the other batches are not affected. Fix "
                     "the cause, then invoice these tickets again.",
-                    batch=", ".join(str(b) for b in sorted(set(run_lines.mapped("batch")))),
+                    batch=", ".join(
+                        str(b) for b in sorted(set(run_lines.mapped("batch")))
+                    ),
                     reason=reason,
                     count=len(run_lines),
                 )

@@ -456,7 +456,9 @@ class HelpdeskTicketWorkLine(models.Model):
         # Said in the form at once; saving is refused by the constraint.
         issue = self._get_time_issue() or self._get_negative_quantity_issue()
         if issue:
-            return {"warning": {"title": self.env._("Check the times"), "message": issue}}
+            return {
+                "warning": {"title": self.env._("Check the times"), "message": issue}
+            }
         return None
 
     def _get_billed_twice_message(self):
@@ -764,7 +766,12 @@ class HelpdeskTicketWorkLine(models.Model):
     def _get_pricing_fields(self):
         """Fields that decide what the work is billed at: the billing clerk's
         and the helpdesk manager's to set, read-only for technicians."""
-        return {"price_unit", "technical_price_unit", "price_subtotal", "product_uom_id"}
+        return {
+            "price_unit",
+            "technical_price_unit",
+            "price_subtotal",
+            "product_uom_id",
+        }
 
     @api.model
     def _check_pricing_access(self):

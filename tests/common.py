@@ -96,6 +96,19 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
+    def _new_clerk(cls, login, company=None):
+        """Another billing clerk, working in ``company`` only (by default the
+        test company)."""
+        company = company or cls.company
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups="helpdesk_mgmt.group_helpdesk_user,account.group_account_invoice",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+
+    @classmethod
     def _create_ticket(cls, partner, lines=(), stage=None, **values):
         """A ticket with work lines.
 

@@ -8,16 +8,24 @@ to draft, credit in full or in part, unreconcile, delete a draft, remove an
 invoice line, lower or raise a draft line's hours, add and edit work — and
 after every step reads the invoices straight from the database to check that
 
-- no work line is billed beyond its hours to invoice, net of credit notes;
+- no work line is billed beyond its hours to invoice, net of credit notes,
+  nor credited beyond what is billed (0 <= billed <= quantity);
 - each work line's billed hours, hours left to invoice and invoice link, and
   each ticket's billing state, are what the invoices say;
-- a refusal is a ``UserError`` and changes nothing.
+- a refusal is a ``UserError`` and changes nothing;
+- the side doors stay shut: changing the unit, product or hours of billed
+  work, cutting the link between a posted or cancelled invoice and its work,
+  or making a run line by hand is refused, and a second credit note of an
+  invoice credits no work;
+- no ticket is held by a background job that no longer runs (jobs of
+  background runs are performed, cancelled and failed at random).
 
 The sequences are derandomized (the same in every run), bounded, and a
 failing one is printed step by step.
 """
 
 import logging
+import os
 import sys
 from collections import defaultdict
 from datetime import date
@@ -38,11 +46,15 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import float_round
 
+from odoo.addons.queue_job.job import Job
+
 from .common import HelpdeskInvoicingCommon
 
 _logger = logging.getLogger(__name__)
 
-SEQUENCES = 200
+# HDI_PROPERTY_SEQUENCES: fewer for a quick look while editing; make test
+# and CI run them all.
+SEQUENCES = int(os.environ.get("HDI_PROPERTY_SEQUENCES", 200))
 STEPS = 30
 # Quantities are stored at the precision of the unit (0.01 hour), in the
 # model as in this check; a work line's share of a merged invoice line may be
@@ -141,8 +153,11 @@ class BillingMachine(RuleBasedStateMachine):
         work = cr.fetchall()
         return moves, links, work
 
-    def _attempt(self, operation):
-        """Run ``operation`` as a request would: refused, it changes nothing."""
+    def _attempt(self, operation, refused=None):
+        """Run ``operation`` as a request would: refused, it changes nothing.
+
+        :param bool refused: whether it must be refused (``None``: either)
+        """
         self.statistics[f"rule {sys._getframe(1).f_code.co_name}"] += 1
         self.steps += 1
         self._known_moves = None
@@ -155,8 +170,10 @@ class BillingMachine(RuleBasedStateMachine):
             self.env.invalidate_all()
             self.statistics["refused"] += 1
             assert self._snapshot() == before, "a refusal changed something"
+            assert refused is not False, "refused, yet it must be done"
         else:
             self.statistics["done"] += 1
+            assert not refused, "done, yet it must be refused"
 
     # ------------------------------------------------------------------
     # The clerk's and the accountant's operations
@@ -327,8 +344,181 @@ class BillingMachine(RuleBasedStateMachine):
         )
 
     # ------------------------------------------------------------------
+    # The side doors: each must be refused
+    # ------------------------------------------------------------------
+
+    def _billed_work_lines(self):
+        return self._work_lines().filtered(lambda line: line.quantity_invoiced > 0)
+
+    @rule(
+        door=st.sampled_from(
+            ["change_billed_work", "cut_link", "credit_again", "run_line_by_hand"]
+        ),
+        index=st.integers(0, 50),
+        variant=st.integers(0, 4),
+    )
+    def side_door(self, door, index, variant):
+        """One of the side doors: the one drawn if it can be tried now, else
+        another that can (a run line made by hand always can)."""
+        candidates = {
+            "change_billed_work": self._billed_work_lines,
+            "cut_link": self._recorded_links,
+            "credit_again": self._credited_invoices,
+        }
+        if door in candidates and not candidates[door]():
+            available = [name for name, find in candidates.items() if find()]
+            door = (
+                available[index % len(available)] if available else ("run_line_by_hand")
+            )
+        self.statistics[f"side door {door}"] += 1
+        getattr(self, f"_try_{door}")(index, variant)
+
+    def _try_change_billed_work(self, index, variant):
+        """The clerk changes what billed work bills: always refused."""
+        line = self._pick(self._billed_work_lines(), index)
+        change = ["unit", "product", "hours", "times", "price"][variant]
+        vals = {
+            "unit": {"product_uom_id": self.env.ref("uom.product_uom_day").id},
+            "product": {"product_id": self.case.onsite.id},
+            "hours": {"hours_worked": line.hours_worked + 1.0},
+            "times": {"time_start": 8.0, "time_end": 9.0},
+            "price": {"price_unit": line.price_unit + 1.0},
+        }[change]
+        self._attempt(lambda: line.with_user(self.clerk).write(vals), refused=True)
+
+    def _recorded_links(self):
+        """Work lines with a link to a posted or cancelled invoice line."""
+        return self._work_lines().filtered(
+            lambda line: line.sudo().invoice_line_ids.filtered(
+                lambda invoice_line: invoice_line.move_id.state != "draft"
+            )
+        )
+
+    def _try_cut_link(self, index, variant):
+        """The clerk cuts a link of a posted or cancelled invoice: refused."""
+        side = "work" if variant % 2 else "invoice"
+        line = self._pick(self._recorded_links(), index)
+        invoice_line = line.invoice_line_ids.filtered(
+            lambda invoice_line: invoice_line.move_id.state != "draft"
+        )[:1]
+
+        def cut():
+            if side == "work":
+                line.with_user(self.clerk).write(
+                    {"invoice_line_ids": [Command.unlink(invoice_line.id)]}
+                )
+            else:
+                invoice_line.with_user(self.clerk).write(
+                    {"helpdesk_work_line_ids": [Command.unlink(line.id)]}
+                )
+
+        self._attempt(cut, refused=True)
+
+    def _credited_invoices(self):
+        return self._moves(["posted"], ["out_invoice"]).filtered(
+            lambda move: move.reversal_move_ids.filtered(
+                lambda credit_note: credit_note.state != "cancel"
+                and credit_note.line_ids.helpdesk_work_line_ids
+            )
+        )
+
+    def _try_credit_again(self, index, variant):
+        """A second credit note of a credited invoice: it credits no work."""
+        post = variant % 2
+        invoice = self._pick(self._credited_invoices(), index)
+
+        def credit():
+            credit_note = self.case._reverse(invoice)
+            assert not credit_note.line_ids.helpdesk_work_line_ids, (
+                "a second credit note credits work"
+            )
+            if post:
+                credit_note.action_post()
+
+        self._attempt(credit)
+
+    def _try_run_line_by_hand(self, index, variant):
+        """The clerk makes a run line by hand, which would hold a ticket."""
+        ticket = variant % 4
+        run = self.env["helpdesk.ticket.invoice.run"].search([], limit=1)
+
+        def make():
+            self.env["helpdesk.ticket.invoice.run.line"].with_user(self.clerk).create(
+                {
+                    "run_id": run.id,
+                    "ticket_id": self.case.tickets[ticket].id,
+                    "batch": 1,
+                }
+            )
+
+        self._attempt(make, refused=True)
+
+    # ------------------------------------------------------------------
+    # Background runs and their jobs
+    # ------------------------------------------------------------------
+
+    @rule(which=st.sets(st.integers(0, 3), min_size=1), by_customer=st.booleans())
+    def start_run(self, which, by_customer):
+        """The clerk starts a background run; its jobs wait in the queue."""
+        tickets = self.case.tickets.browse(
+            [self.case.tickets[i].id for i in sorted(which)]
+        )
+        self._attempt(
+            lambda: self.env["helpdesk.ticket.invoice.run"]
+            .with_user(self.clerk)
+            ._start(tickets.with_user(self.clerk), group_by_partner=by_customer)
+        )
+
+    def _waiting_jobs(self):
+        self.env.flush_all()
+        return (
+            self.env["helpdesk.ticket.invoice.run.line"]
+            .sudo()
+            .search([("state", "=", "pending"), ("queue_job_id", "!=", False)])
+            .queue_job_id.filtered(lambda job: job.state in ("pending", "enqueued"))
+            .sorted("id")
+        )
+
+    @precondition(lambda self: self._waiting_jobs())
+    @rule(index=st.integers(0, 20), outcome=st.sampled_from(["run", "cancel", "fail"]))
+    def end_job(self, index, outcome):
+        """A job runs (as its clerk), is cancelled, or fails for good."""
+        record = self._pick(self._waiting_jobs(), index)
+
+        def end():
+            if outcome == "run":
+                job = Job.load(self.env(user=self.clerk), record.uuid)
+                job.perform()
+                job.set_done()
+                job.store()
+            elif outcome == "cancel":
+                record.button_cancelled()
+            else:
+                # What queue_job does when the job failed for good.
+                job = Job.load(self.env, record.uuid)
+                job.set_failed(exc_message="The tax service did not answer")
+                job.store()
+                job.on_fail({"exc_message": "The tax service did not answer"})
+
+        self._attempt(end)
+
+    # ------------------------------------------------------------------
     # After every step
     # ------------------------------------------------------------------
+
+    @invariant()
+    def no_ticket_held_by_a_job_that_no_longer_runs(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT line.ticket_id, job.state "
+            "  FROM helpdesk_ticket_invoice_run_line line "
+            "  JOIN queue_job job ON job.id = line.queue_job_id "
+            " WHERE line.state = 'pending' "
+            "   AND job.state NOT IN ('wait_dependencies', 'pending', 'enqueued', "
+            "                         'started')"
+        )
+        held = self.env.cr.fetchall()
+        assert not held, f"tickets held by jobs that no longer run: {held}"
 
     @invariant()
     def billing_is_what_the_invoices_say(self):
@@ -390,6 +580,7 @@ class BillingMachine(RuleBasedStateMachine):
             net = float_round(billed[work_line_id], precision_digits=DIGITS)
             where = f"work line {work_line_id}: {hours} h, invoices say {net}"
             assert net <= hours + EPSILON, f"billed twice: {where}"
+            assert net >= -EPSILON, f"credited more than billed: {where}"
             assert abs(stored_billed - net) < EPSILON, (
                 f"{where}, stored {stored_billed}"
             )
@@ -487,3 +678,13 @@ class TestBillingProperties(HelpdeskInvoicingCommon):
         _logger.info("Every hour billed exactly once: %s", summary)
         self.assertGreaterEqual(statistics["full sequences"], SEQUENCES)
         self.assertGreater(statistics["refused"], 0)
+        if SEQUENCES >= 200:
+            # Every side door and every end of a job was tried.
+            for door in (
+                "change_billed_work",
+                "cut_link",
+                "credit_again",
+                "run_line_by_hand",
+            ):
+                self.assertGreater(statistics[f"side door {door}"], 0, door)
+            self.assertGreater(statistics["rule end_job"], 0)

@@ -381,13 +381,7 @@ class TestInvoiceRunAccess(HelpdeskInvoicingCommon):
         Run = self.env["helpdesk.ticket.invoice.run"].with_user(self.clerk)
         self.assertEqual(Run.search([]), self.invoice_run)
         other_company = self.env["res.company"].create({"name": "Altra Sede S.r.l."})
-        other_clerk = new_test_user(
-            self.env,
-            login="hdi-run-other-clerk",
-            groups="helpdesk_mgmt.group_helpdesk_user,account.group_account_invoice",
-            company_id=other_company.id,
-            company_ids=[Command.set(other_company.ids)],
-        )
+        other_clerk = self._new_clerk("hdi-run-other-clerk", other_company)
         self.assertFalse(
             self.env["helpdesk.ticket.invoice.run"].with_user(other_clerk).search([])
         )

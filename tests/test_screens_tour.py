@@ -11,7 +11,8 @@ headless Chromium:
 - a ticket invoiced and given one more hour: the pop-up and the invoice bill
   that hour only; the invoice's form survives a reload too;
 - nothing selected: the pop-up says it proposes every ticket ready to invoice;
-- billed work: no delete control, the locked cells say why on hover;
+- billed work: no delete control, the locked cells say why on hover; the
+  technician sees the price read-only;
 - the billing rules in the pop-up's amount: minimum hours, no charge, a part,
   internal work.
 """
@@ -111,6 +112,8 @@ class TestScreensTour(HelpdeskInvoicingCommon, HttpCase):
 
         self.assertEqual(len(ticket.work_line_ids), 2)
         self.assertTrue(new_work.exists())
+        # The technician saw its price (read-only): it is the pricelist's.
+        self.assertEqual(new_work.price_unit, 50.0)
 
     def test_billing_rules_in_the_popup(self):
         self.onsite.product_tmpl_id.write(

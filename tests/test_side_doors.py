@@ -29,15 +29,23 @@ from odoo.tests import new_test_user, tagged
 from .common import HelpdeskInvoicingCommon
 
 
-@tagged("post_install", "-at_install")
-class TestBilledOnce(HelpdeskInvoicingCommon):
+class OneWorkLineCommon(HelpdeskInvoicingCommon):
+    """A ticket of Rossi with one work line (``work``) of ``hours`` hours of
+    support on 2 March 2026."""
+
+    hours = 8.0
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.ticket = cls._create_ticket(
-            cls.rossi_mario, [(date(2026, 3, 2), cls.support, 8.0)]
+            cls.rossi_mario, [(date(2026, 3, 2), cls.support, cls.hours)]
         )
         cls.work = cls.ticket.work_line_ids
+
+
+@tagged("post_install", "-at_install")
+class TestBilledOnce(OneWorkLineCommon):
 
     def _post(self, invoice):
         invoice.invoice_date = date(2026, 3, 31)
@@ -100,9 +108,9 @@ class TestBilledOnce(HelpdeskInvoicingCommon):
         self._post(invoice)
         invoice_line = self.work.invoice_line_ids
         attempts = {
-            "unlink from the work line": lambda: self.work.with_user(
-                self.clerk
-            ).write({"invoice_line_ids": [Command.unlink(invoice_line.id)]}),
+            "unlink from the work line": lambda: self.work.with_user(self.clerk).write(
+                {"invoice_line_ids": [Command.unlink(invoice_line.id)]}
+            ),
             "clear from the work line": lambda: self.work.with_user(self.clerk).write(
                 {"invoice_line_ids": [Command.clear()]}
             ),
@@ -203,16 +211,14 @@ class TestBilledOnce(HelpdeskInvoicingCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestRoles(HelpdeskInvoicingCommon):
+class TestRoles(OneWorkLineCommon):
     """What a technician, a billing clerk and a helpdesk manager may write."""
+
+    hours = 2.0
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.ticket = cls._create_ticket(
-            cls.rossi_mario, [(date(2026, 3, 2), cls.support, 2.0)]
-        )
-        cls.work = cls.ticket.work_line_ids
         cls.manager = new_test_user(
             cls.env,
             login="hdi-helpdesk-manager",
@@ -327,7 +333,8 @@ class TestRoles(HelpdeskInvoicingCommon):
                 self.work.with_user(self.technician).write(vals)
                 self.env.flush_all()
             self.assertIn(
-                f"{self.ticket.display_name}: the work line of 03/02/2026", str(error.exception)
+                f"{self.ticket.display_name}: the work line of 03/02/2026",
+                str(error.exception),
             )
             self.assertIn(message, str(error.exception))
         self.env.invalidate_all()
@@ -338,7 +345,9 @@ class TestRoles(HelpdeskInvoicingCommon):
         )._onchange_times_and_quantities()
         self.assertIn("ends before it starts", warning["warning"]["message"])
         # A whole day is fine, and a line with hours only.
-        self.work.with_user(self.technician).write({"time_start": 0.0, "time_end": 24.0})
+        self.work.with_user(self.technician).write(
+            {"time_start": 0.0, "time_end": 24.0}
+        )
         self.assertEqual(self.work.hours_worked, 24.0)
 
 
@@ -375,7 +384,9 @@ class TestRunsAndCompanies(HelpdeskInvoicingCommon):
 
     def test_cancelled_job_releases_its_tickets(self):
         run = self._start()
-        self.assertIn(f"invoiced in the background by {run.name}", self._held_reason(run))
+        self.assertIn(
+            f"invoiced in the background by {run.name}", self._held_reason(run)
+        )
         # sudo: as an administrator of queue jobs does.
         run.line_ids.queue_job_id.sudo().button_cancelled()
         self._assert_released(run, "its job was cancelled")
@@ -433,13 +444,7 @@ class TestRunsAndCompanies(HelpdeskInvoicingCommon):
         """Run lines, work lines, pop-ups and proposals of one company (or of
         another clerk) are not readable by a clerk of another company."""
         company_2 = self.setup_other_company(name="Filiale Nord S.r.l.")["company"]
-        clerk_2 = new_test_user(
-            self.env,
-            login="hdi-clerk-2",
-            groups="helpdesk_mgmt.group_helpdesk_user,account.group_account_invoice",
-            company_id=company_2.id,
-            company_ids=[Command.set(company_2.ids)],
-        )
+        clerk_2 = self._new_clerk("hdi-clerk-2", company_2)
         wizard = (
             self.env["helpdesk.ticket.invoice"]
             .with_user(self.clerk)
@@ -470,10 +475,6 @@ class TestRunsAndCompanies(HelpdeskInvoicingCommon):
                     )
                 )
         # Another clerk of the same company does not read the first one's pop-up.
-        other_clerk = new_test_user(
-            self.env,
-            login="hdi-clerk-3",
-            groups="helpdesk_mgmt.group_helpdesk_user,account.group_account_invoice",
-        )
+        other_clerk = self._new_clerk("hdi-clerk-3")
         with self.assertRaises(AccessError):
             wizard.with_user(other_clerk).read(["group_by_partner"])

@@ -16,7 +16,8 @@
  * - helpdesk_mgmt_invoicing_no_selection_tour: nothing selected, the pop-up
  *   says it proposes every ticket ready to invoice;
  * - helpdesk_mgmt_invoicing_locks_tour: billed work shows no delete control,
- *   and its locked cells say why on hover;
+ *   and its locked cells say why on hover; a technician sees the price of
+ *   work not billed read-only;
  * - helpdesk_mgmt_invoicing_billing_rules_tour: the billing rules (issue 10)
  *   in the pop-up's amount: a short on-site call raised to its minimum, work
  *   at no charge, a part, internal work left out.
@@ -420,6 +421,12 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_locks_tour", {
             trigger:
                 ".o_field_widget[name=work_line_ids] .o_data_row:contains('Billed work') " +
                 "td[name=quantity]:contains('2.50')",
+        },
+        {
+            content: "The technician sees the price of work not billed, read-only",
+            trigger:
+                ".o_field_widget[name=work_line_ids] .o_data_row:contains('New work') " +
+                "td[name=price_unit].o_readonly_modifier:contains('50.00')",
         },
         {
             content: "The new line, not billed: it can be deleted",
