@@ -1,11 +1,14 @@
 # The project's commands. See README.rst, "Development".
-.PHONY: run test lint bench odoo-clone
+.PHONY: run test test-quick lint bench odoo-clone
 
 run:   ## serve Odoo with the add-on and demo data on http://localhost:8069
 	@bash tools/run.sh
 
 test:  ## fresh database, the add-on's tests, then the linters
 	@bash tools/test.sh $(ARGS)
+
+test-quick:  ## the edit-run loop: all but the slow tests (tagged hdi_slow), no linters
+	@bash tools/test.sh --quick $(ARGS)
 
 lint:
 	@bash tools/lint.sh

@@ -615,7 +615,7 @@ class BillingMachine(RuleBasedStateMachine):
             assert state == expected, f"ticket {ticket_id}: {state}, not {expected}"
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "hdi_slow")
 class TestBillingProperties(HelpdeskInvoicingCommon):
     @classmethod
     def setUpClass(cls):

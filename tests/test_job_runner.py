@@ -164,7 +164,7 @@ class TestRetry(CommittedData, TransactionCase):
         self._assert_every_work_line_billed_once(env)
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "hdi_slow")
 class TestJobRunner(CommittedData, TransactionCase):
     def _start_server(self):
         """An Odoo server on this database with queue_job server-wide and its

@@ -21,7 +21,7 @@ from odoo.tests import HttpCase, tagged
 from .test_report import REPORT, InterventionReportCommon
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "hdi_slow")
 class TestInterventionReportPdf(InterventionReportCommon, HttpCase):
     @classmethod
     def setUpClass(cls):

@@ -16,7 +16,7 @@ from odoo.tests import HttpCase, tagged
 from .test_report import REPORT, InterventionReportCommon
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "hdi_slow")
 class TestReportTour(InterventionReportCommon, HttpCase):
     def test_print_from_the_ticket_form(self):
         self.ticket.name = "Tour: printer report"

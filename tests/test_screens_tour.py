@@ -25,7 +25,7 @@ from odoo.tests import HttpCase, tagged
 from .common import HelpdeskInvoicingCommon
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "hdi_slow")
 class TestScreensTour(HelpdeskInvoicingCommon, HttpCase):
     def test_preview_totals_notification_and_reload(self):
         printer, workstation, vpn = self._create_tour_tickets()

@@ -246,6 +246,10 @@ class TestRoles(OneWorkLineCommon):
         work.write({"time_end": 11.0, "billing_type": "billable"})
         self.assertEqual(work.quantity, 2.0)
         self.assertEqual(work.price_unit, 80.0)
+        # Duplicated (the list's Duplicate), the copy is priced by the pricelist.
+        self.work.with_user(self.clerk).price_unit = 45.0
+        copy = self.work.with_user(self.technician).copy()
+        self.assertEqual(copy.price_unit, 50.0)
 
     def test_technician_cannot_set_a_price(self):
         """Price, pricelist price, amount and unit are refused to a technician,

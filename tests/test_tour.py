@@ -14,7 +14,7 @@ from odoo.tests import HttpCase, tagged
 from .common import HelpdeskInvoicingCommon
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "hdi_slow")
 class TestTour(HelpdeskInvoicingCommon, HttpCase):
     def test_group_tickets_by_customer_in_the_browser(self):
         """Three closed tickets of two customers, grouped: two draft invoices."""

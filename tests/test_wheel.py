@@ -44,7 +44,7 @@ def run(cmd, **kwargs):
     return proc.stdout
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "hdi_slow")
 class TestWheel(BaseCase):
     @classmethod
     def setUpClass(cls):

@@ -1,4 +1,9 @@
-"""pytest plugin of the test command: a skipped test of the add-on fails.
+"""pytest plugin of the test command: a skipped test of the add-on fails;
+``--hdi-quick`` leaves out the slow tests.
+
+The slow tests are tagged ``hdi_slow`` (Odoo's ``tagged``, so that Odoo's
+own runner can leave them out too: ``--test-tags=-hdi_slow``): the full
+Hypothesis run, the job runner, the browser tours, the PDF, the wheel.
 
 Odoo turns a browser that does not start, or a missing websocket-client, into a
 skipped ``HttpCase`` test; pytest-odoo skips ``HttpCase`` tests without
@@ -12,6 +17,28 @@ import logging
 import pytest
 
 ALLOWED_PREFIX = "allowed:"
+SLOW_TAG = "hdi_slow"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--hdi-quick",
+        action="store_true",
+        help=f"leave out the tests tagged {SLOW_TAG} (make test-quick)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--hdi-quick"):
+        return
+    slow = [
+        item
+        for item in items
+        if SLOW_TAG in getattr(getattr(item, "cls", None), "test_tags", ())
+    ]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if item not in slow]
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -3,9 +3,17 @@
 # e-invoicing tests in a second one that also has Odoo's l10n_it and
 # l10n_it_edi, then the linters.
 # Extra arguments go to pytest, in both runs (for example: -k grouping).
+# --quick (first argument; make test-quick): the edit-run loop: the first
+# database only, without the tests tagged hdi_slow (the full Hypothesis run,
+# the job runner, the browser tours, the PDF, the wheel) nor the linters.
 #   HDI_TEST_DB    database name (default: hdi_test_<checkout id>; dropped
 #                  first); the Italian one is named after it, with _l10n_it
 #   HDI_TEST_PORT  HTTP port of the browser tests (default: 8169)
+quick=0
+if [ "${1:-}" = --quick ]; then
+    quick=1
+    shift
+fi
 source "$(dirname "$0")/common.sh"
 hdi_setup
 hdi_browser
@@ -49,6 +57,13 @@ status=0
 
 hdi_log "Fresh test database '$db' with $HDI_MODULE installed, without demo data"
 hdi_fresh_db "$db" "$HDI_MODULE"
+
+if [ "$quick" = 1 ]; then
+    hdi_log "Quick tests: all but those tagged hdi_slow, no Italian database, no linters"
+    hdi_pytest "$db" "$log" --hdi-quick --ignore-glob="*/tests/$it_tests" "$@" \
+        "$HDI_MODULE/tests" || status=1
+    exit $status
+fi
 # A copy of it, before any test connects, plus Italy's e-invoicing: the same
 # modules as a fresh install of the three, in 25 seconds instead of 2 minutes.
 hdi_log "Test database '$db_it': a copy of '$db' with l10n_it and l10n_it_edi"
