@@ -524,6 +524,15 @@ class HelpdeskTicketWorkLine(models.Model):
             )._check_helpdesk_links_changeable()
         return lines
 
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        if not (self.env.su or self.env.user.has_groups(PRICING_GROUPS)):
+            # A technician's copy is priced by the pricelist, as new work is.
+            for vals in vals_list:
+                for fname in self._get_pricing_fields():
+                    vals.pop(fname, None)
+        return vals_list
+
     def write(self, vals):
         if "invoice_line_ids" in vals:
             self._check_invoice_link_access()
