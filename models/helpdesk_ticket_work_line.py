@@ -511,8 +511,13 @@ class HelpdeskTicketWorkLine(models.Model):
     def create(self, vals_list):
         if any(vals.get("invoice_line_ids") for vals in vals_list):
             self._check_invoice_link_access()
-        if any(self._get_pricing_fields().intersection(vals) for vals in vals_list):
-            self._check_pricing_access()
+        priced = [vals for vals in vals_list if self._get_pricing_fields() & set(vals)]
+        if priced:
+            self._check_pricing_access(
+                self.env["helpdesk.ticket"].browse(
+                    {vals.get("ticket_id") for vals in priced} - {None, False}
+                )
+            )
         lines = super().create(vals_list)
         if any(vals.get("invoice_line_ids") for vals in vals_list):
             self.env["account.move.line"].sudo().browse(
@@ -547,7 +552,7 @@ class HelpdeskTicketWorkLine(models.Model):
         if self._get_invoiced_locked_fields().intersection(vals):
             self._check_not_invoiced()
         if self._get_pricing_fields().intersection(vals):
-            self._check_pricing_access()
+            self._check_pricing_access(self.ticket_id)
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -783,14 +788,20 @@ class HelpdeskTicketWorkLine(models.Model):
         }
 
     @api.model
-    def _check_pricing_access(self):
+    def _check_pricing_access(self, tickets):
+        """Refuse the price, unit or amount of work to technicians.
+
+        :param tickets: the tickets of the work, named in the message
+        """
         if self.env.su or self.env.user.has_groups(PRICING_GROUPS):
             return
         raise AccessError(
             self.env._(
-                "Only the billing clerk and the helpdesk managers set the price "
-                "and unit of work: record the date, times, hours, description "
-                "and service, and ask them for the price."
+                "%(tickets)s: only the billing clerk and the helpdesk managers set "
+                "the price and unit of work. Record the date, times, hours, "
+                "description and service, and ask them for the price.",
+                tickets=", ".join(tickets.mapped("display_name"))
+                or self.env._("Work lines"),
             )
         )
 

@@ -46,7 +46,6 @@ class OneWorkLineCommon(HelpdeskInvoicingCommon):
 
 @tagged("post_install", "-at_install")
 class TestBilledOnce(OneWorkLineCommon):
-
     def _post(self, invoice):
         invoice.invoice_date = date(2026, 3, 31)
         invoice.with_user(self.clerk).action_post()
@@ -266,7 +265,8 @@ class TestRoles(OneWorkLineCommon):
                 with self.assertRaises(AccessError) as error:
                     self.work.with_user(self.technician).write(vals)
                 self.assertIn(
-                    "Only the billing clerk and the helpdesk managers set the price",
+                    f"{self.ticket.display_name}: only the billing clerk and the "
+                    "helpdesk managers set the price",
                     str(error.exception),
                 )
                 with self.assertRaises(AccessError):
