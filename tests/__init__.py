@@ -23,3 +23,4 @@ from . import test_job_runner
 from . import test_preview
 from . import test_screens
 from . import test_screens_tour
+from . import test_figures

@@ -109,10 +109,11 @@ class TestInterventionReport(InterventionReportCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # As in test_i18n.py: Italian activated, the add-on's terms loaded.
+        # As in test_i18n.py: Italian activated, the add-on's terms loaded,
+        # and Odoo's units ("Ore"), which the report prints by each quantity.
         cls.env["res.lang"]._activate_lang("it_IT")
         cls.env["ir.module.module"]._load_module_terms(
-            ["helpdesk_mgmt_invoicing"], ["it_IT"], overwrite=True
+            ["uom", "helpdesk_mgmt_invoicing"], ["it_IT"], overwrite=True
         )
 
     def _make_rossi_italian(self):
@@ -154,8 +155,8 @@ class TestInterventionReport(InterventionReportCommon):
                 "Technician",
                 "Start",
                 "End",
-                "Hours Worked",
-                "Hours to Invoice",
+                "Worked",
+                "To Invoice",
                 "Billing",
                 "Description",
                 "Service or Product",
@@ -169,8 +170,8 @@ class TestInterventionReport(InterventionReportCommon):
                     "Marco Neri",
                     "09:00",
                     "11:30",
-                    "2.50",
-                    "2.50",
+                    "2.50 Hours",
+                    "2.50 Hours",
                     "Billable",
                     "Replaced the toner and the drum",
                     "Hourly Support",
@@ -180,8 +181,8 @@ class TestInterventionReport(InterventionReportCommon):
                     "Marco Neri",
                     "14:00",
                     "17:00",
-                    "3.00",
-                    "2.50",
+                    "3.00 Hours",
+                    "2.50 Hours",
                     "Billable",
                     "Network check on site",
                     "On-site Intervention",
@@ -190,7 +191,7 @@ class TestInterventionReport(InterventionReportCommon):
         )
         self.assertEqual(
             self._cells(table.xpath("./tfoot/tr")[0]),
-            ["Total", "5.50", "5.00", ""],
+            ["Total hours", "5.50", "5.00", ""],
         )
 
         [technician, customer] = article.xpath(".//div[@name='signatures']/div")
@@ -222,10 +223,12 @@ class TestInterventionReport(InterventionReportCommon):
         rows = [self._cells(row) for row in table.xpath("./tbody/tr")]
         self.assertEqual(rows[0][6], "No Charge")
         self.assertEqual(
-            rows[2][2:8], ["", "", "0.00", "2.00 Units", "Billable", "Disks swapped"]
+            rows[2][2:8],
+            ["", "", "2.00 Units", "2.00 Units", "Billable", "Disks swapped"],
         )
         self.assertEqual(
-            self._cells(table.xpath("./tfoot/tr")[0]), ["Total", "5.50", "5.00", ""]
+            self._cells(table.xpath("./tfoot/tr")[0]),
+            ["Total hours", "5.50", "5.00", ""],
         )
 
     def test_internal_work_is_not_on_the_customers_report(self):
@@ -256,7 +259,8 @@ class TestInterventionReport(InterventionReportCommon):
         self.assertEqual(rows[1][6], "No Charge")
         self.assertNotIn("training", self._text(article))
         self.assertEqual(
-            self._cells(table.xpath("./tfoot/tr")[0]), ["Total", "5.50", "5.00", ""]
+            self._cells(table.xpath("./tfoot/tr")[0]),
+            ["Total hours", "5.50", "5.00", ""],
         )
 
     def test_lines_without_times(self):
@@ -267,7 +271,9 @@ class TestInterventionReport(InterventionReportCommon):
         )
         [article] = self._articles(self._render_html(self.ticket))
         first_row = article.xpath(".//table[@name='work_lines']/tbody/tr")[0]
-        self.assertEqual(self._cells(first_row)[2:6], ["", "", "1.25", "1.00"])
+        self.assertEqual(
+            self._cells(first_row)[2:6], ["", "", "1.25 Hours", "1.00 Hours"]
+        )
 
     def test_ticket_without_customer(self):
         """A ticket without a contact prints too, with no address, in the
@@ -356,8 +362,8 @@ class TestInterventionReport(InterventionReportCommon):
                 "Tecnico",
                 "Inizio",
                 "Fine",
-                "Ore lavorate",
-                "Ore da fatturare",
+                "Lavorato",
+                "Da Fatturare",
                 "Addebito",
                 "Descrizione",
                 "Servizio o prodotto",
@@ -370,14 +376,14 @@ class TestInterventionReport(InterventionReportCommon):
                 "Marco Neri",
                 "14:00",
                 "17:00",
-                "3,00",
-                "2,50",
+                "3,00 Ore",
+                "2,50 Ore",
                 "Fatturabile",
             ],
         )
         self.assertEqual(
             self._cells(table.xpath("./tfoot/tr")[0]),
-            ["Totale", "5,50", "5,00", ""],
+            ["Totale ore", "5,50", "5,00", ""],
         )
         signatures = self._text(article.xpath(".//div[@name='signatures']")[0])
         self.assertEqual(
