@@ -645,16 +645,23 @@ class HelpdeskTicket(models.Model):
         invoices = create_with_fresh_statistics(Move, invoice_vals_list)
         invoices._message_log_batch(
             bodies={
-                invoice.id: self.env._(
-                    "Bills the helpdesk tickets %(tickets)s",
-                    tickets=html_links(invoice.helpdesk_ticket_ids),
-                )
+                invoice.id: invoice.helpdesk_ticket_ids._get_billed_by_message()
                 for invoice in invoices
             }
         )
         if attach_intervention_reports:
             invoices._attach_helpdesk_intervention_reports()
         return invoices
+
+    def _get_billed_by_message(self):
+        """The note of an invoice that bills these tickets."""
+        if len(self) == 1:
+            return self.env._(
+                "Bills the helpdesk ticket %(ticket)s", ticket=html_links(self)
+            )
+        return self.env._(
+            "Bills the helpdesk tickets %(tickets)s", tickets=html_links(self)
+        )
 
     def _prepare_invoices_values(self, group_by_partner, group_work_lines):
         """Values of every invoice that bills these eligible tickets.
