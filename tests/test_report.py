@@ -122,6 +122,9 @@ class TestInterventionReport(InterventionReportCommon):
 
     def test_one_ticket(self):
         """Letterhead, customer, ticket, work lines, totals and signatures."""
+        self.company.partner_id.write(
+            {"street": "Corso Italia 5", "city": "Torino", "zip": "10121"}
+        )
         tree = self._render_html(self.ticket)
         [article] = self._articles(tree)
         self.assertEqual(article.get("data-oe-model"), "helpdesk.ticket")
@@ -130,6 +133,13 @@ class TestInterventionReport(InterventionReportCommon):
         # The company's letterhead, from the company's document layout.
         [header] = tree.xpath("//div[contains(concat(' ', @class, ' '), ' header ')]")
         self.assertIn(self.company.name, self._text(header))
+        # And in the body, which every wkhtmltopdf prints (Debian's drops the
+        # header): whose report the customer signs.
+        [company] = article.xpath(".//div[@name='company']")
+        self.assertEqual(
+            self._text(company),
+            f"{self.company.name} Corso Italia 5 Torino 10121 United States",
+        )
 
         # The customer (the company, not the contact) and its address.
         [address] = article.xpath(".//div[@name='address']")
@@ -195,10 +205,14 @@ class TestInterventionReport(InterventionReportCommon):
         )
 
         [technician, customer] = article.xpath(".//div[@name='signatures']/div")
+        # Each signature with its date and place, as a signed paper has.
         self.assertEqual(
-            self._text(technician), "Technician's signature Name: Marco Neri"
+            self._text(technician),
+            "Technician's signature Name: Marco Neri Date and place:",
         )
-        self.assertEqual(self._text(customer), "Customer's signature Name:")
+        self.assertEqual(
+            self._text(customer), "Customer's signature Name: Date and place:"
+        )
 
     def test_what_each_line_is_for(self):
         """Each line says what it is for; a part shows its unit, and the totals
@@ -387,7 +401,9 @@ class TestInterventionReport(InterventionReportCommon):
         )
         signatures = self._text(article.xpath(".//div[@name='signatures']")[0])
         self.assertEqual(
-            signatures, "Firma del tecnico Nome: Marco Neri Firma del cliente Nome:"
+            signatures,
+            "Firma del tecnico Nome: Marco Neri Data e luogo: "
+            "Firma del cliente Nome: Data e luogo:",
         )
 
     def test_each_ticket_in_its_customers_language(self):
