@@ -347,8 +347,8 @@ class HelpdeskTicket(models.Model):
     def _get_billing_state_issue(self):
         if self.billing_state == "no":
             return self.env._(
-                "%(ticket)s is marked Not Billable: set its Billing State to "
-                "To Invoice if its work should be billed.",
+                "%(ticket)s is marked Not Billable: tick Billable on the "
+                "ticket if its work should be billed.",
                 ticket=self.display_name,
             )
         if self.billing_state == "invoiced":
