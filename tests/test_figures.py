@@ -19,7 +19,7 @@ from datetime import date
 from lxml import etree
 
 from odoo import Command
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import HelpdeskInvoicingCommon
 
@@ -64,9 +64,10 @@ class TestFigures(HelpdeskInvoicingCommon):
             )
         )
 
-    def _measures(self):
-        """The measures Work Analysis opens with."""
-        arch = self.WorkLine.with_user(self.clerk).get_views([(False, "pivot")])
+    def _measures(self, user=None):
+        """The measures Work Analysis opens with, for ``user`` (the clerk)."""
+        WorkLine = self.WorkLine.with_user(user or self.clerk)
+        arch = WorkLine.get_views([(False, "pivot")])
         pivot = etree.fromstring(arch["views"]["pivot"]["arch"])
         return pivot.xpath("//field[@type='measure']/@name")
 
@@ -193,6 +194,13 @@ class TestFigures(HelpdeskInvoicingCommon):
         self.assertEqual(
             self._measures(), ["company_amount_to_invoice", "hours_to_invoice"]
         )
+        # A helpdesk manager who does not invoice: the hours, not the amounts.
+        manager = new_test_user(
+            self.env,
+            login="hdi-figures-manager",
+            groups="helpdesk_mgmt.group_helpdesk_manager",
+        )
+        self.assertEqual(self._measures(manager), ["hours_to_invoice"])
         arch = self.WorkLine.with_user(self.clerk).get_views([(False, "pivot")])
         pivot = etree.fromstring(arch["views"]["pivot"]["arch"])
         self.assertEqual(
