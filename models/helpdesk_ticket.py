@@ -34,21 +34,26 @@ class HelpdeskTicket(models.Model):
         index=True,
         help="To Invoice: the ticket has work not billed yet; it is invoiced "
         "once it is closed. Invoiced: all its work is billed, net of credit "
-        "notes. Not Billable: the ticket is never invoiced (your choice).",
+        "notes. Not Billable: the ticket is never invoiced. Only Not Billable "
+        "is your choice (untick Billable); To Invoice and Invoiced follow "
+        "from the invoices that bill the ticket's work, so they cannot be "
+        "chosen by hand.",
         groups="base.group_user",
     )
     billing_status = fields.Selection(
         selection=[
             ("no", "Not Billable"),
+            ("to_invoice_once_closed", "To Invoice Once Closed"),
             ("to_invoice", "To Invoice"),
             ("to_invoice_again", "To Invoice Again"),
             ("invoiced", "Invoiced"),
         ],
         compute="_compute_billing_status",
         help="The Billing State, where it means something: empty for a ticket "
-        "with no work to bill. To Invoice Again: the ticket was invoiced, and "
-        "got new work since, or some of its billed work was released (its "
-        "invoice cancelled or credited).",
+        "with no work to bill. To Invoice Once Closed: the ticket has work to "
+        "bill but is not closed yet, so invoicing skips it for now. To Invoice "
+        "Again: the ticket was invoiced, and got new work since, or some of "
+        "its billed work was released (its invoice cancelled or credited).",
         groups="base.group_user",
     )
     currency_id = fields.Many2one(
@@ -114,6 +119,7 @@ class HelpdeskTicket(models.Model):
 
     @api.depends(
         "billing_state",
+        "stage_id.closed",
         "work_line_ids.quantity",
         "work_line_ids.quantity_invoiced",
         "work_line_ids.billing_type",
@@ -126,6 +132,9 @@ class HelpdeskTicket(models.Model):
             lines = ticket.work_line_ids
             if not lines.filtered(lambda line: line._is_billable_work()):
                 ticket.billing_status = False
+            elif ticket.billing_state == "to_invoice" and not ticket.stage_id.closed:
+                # What invoicing will do: skip it until it is closed.
+                ticket.billing_status = "to_invoice_once_closed"
             elif ticket.billing_state == "to_invoice" and lines & invoiced_before:
                 ticket.billing_status = "to_invoice_again"
             else:
@@ -144,14 +153,15 @@ class HelpdeskTicket(models.Model):
                 )
 
     @api.depends(
-        "work_line_ids.quantity",
-        "work_line_ids.is_time_based",
+        "work_line_ids.hours_to_invoice",
         "work_line_ids.price_subtotal",
     )
     def _compute_work_totals(self):
         for ticket in self:
+            # Hours only: travel and parts are counted in their own unit, and
+            # internal work (Not Billed) is never to invoice.
             ticket.work_hours_total = sum(
-                ticket.work_line_ids.filtered("is_time_based").mapped("quantity")
+                ticket.work_line_ids.mapped("hours_to_invoice")
             )
             ticket.work_amount_total = sum(
                 ticket.work_line_ids.mapped("price_subtotal")
@@ -372,8 +382,8 @@ class HelpdeskTicket(models.Model):
     def _get_billing_state_issue(self):
         if self.billing_state == "no":
             return self.env._(
-                "%(ticket)s is marked Not Billable: set its Billing State to "
-                "To Invoice if its work should be billed.",
+                "%(ticket)s is marked Not Billable: tick Billable on the "
+                "ticket if its work should be billed.",
                 ticket=self.display_name,
             )
         if self.billing_state == "invoiced":
@@ -670,16 +680,23 @@ class HelpdeskTicket(models.Model):
         invoices = create_with_fresh_statistics(Move, invoice_vals_list)
         invoices._message_log_batch(
             bodies={
-                invoice.id: self.env._(
-                    "Bills the helpdesk tickets %(tickets)s",
-                    tickets=html_links(invoice.helpdesk_ticket_ids),
-                )
+                invoice.id: invoice.helpdesk_ticket_ids._get_billed_by_message()
                 for invoice in invoices
             }
         )
         if attach_intervention_reports:
             invoices._attach_helpdesk_intervention_reports()
         return invoices
+
+    def _get_billed_by_message(self):
+        """The note of an invoice that bills these tickets."""
+        if len(self) == 1:
+            return self.env._(
+                "Bills the helpdesk ticket %(ticket)s", ticket=html_links(self)
+            )
+        return self.env._(
+            "Bills the helpdesk tickets %(tickets)s", tickets=html_links(self)
+        )
 
     def _prepare_invoices_values(self, group_by_partner, group_work_lines):
         """Values of every invoice that bills these eligible tickets.
@@ -775,7 +792,7 @@ class HelpdeskTicket(models.Model):
         return self.env._(
             "%(ticket)s cannot be deleted: its work is billed on %(invoice)s. "
             "Cancel the invoice or reverse it with a credit note first, or "
-            "archive the ticket's stage instead.",
+            "archive the ticket instead.",
             ticket=self.display_name,
             # sudo: only the reference of the invoice is shown.
             invoice=billed_line.invoice_id.sudo()._get_helpdesk_reference(),

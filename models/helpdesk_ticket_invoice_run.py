@@ -12,6 +12,8 @@ _logger = logging.getLogger(__name__)
 
 # The queue_job channel of the invoicing jobs (data/queue_job_data.xml).
 CHANNEL = "root.helpdesk_invoicing"
+# The bus notification that a run ended (static/src/views/invoice_run.esm.js).
+RUN_END_NOTIFICATION = "helpdesk_mgmt_invoicing/run_end"
 # Default size of a job, in tickets: about 3 seconds at the 30 ms a ticket of
 # benchmarks/RESULTS.md. System parameter helpdesk_mgmt_invoicing.job_size.
 DEFAULT_JOB_SIZE = 100
@@ -186,16 +188,45 @@ class HelpdeskTicketInvoiceRun(models.Model):
         return self.invoice_ids._get_helpdesk_invoices_action()
 
     def _get_form_action(self):
-        """The action that opens this run."""
+        """The action that opens this run, as the Invoicing Runs menu does:
+        its own address (/odoo/helpdesk-invoicing-runs/<id>) and breadcrumb,
+        not those of the screen it was started from."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "helpdesk_mgmt_invoicing.helpdesk_ticket_invoice_run_action"
+        )
+        action.update(
+            {
+                "res_id": self.id,
+                "view_mode": "form",
+                "views": [(False, "form")],
+                # A new breadcrumb: the ticket it was started from is behind.
+                "target": "main",
+                # Not the pop-up's record, which the web client would put in
+                # the address (/odoo/<pop-up id>/helpdesk-invoicing-runs/...).
+                "context": {"active_id": False, "active_ids": []},
+            }
+        )
+        return action
+
+    def action_view_jobs(self):
+        """Open the queue jobs of this run (queue job managers)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "queue_job.action_queue_job"
+        )
+        action.update(
+            {
+                "domain": self._get_jobs_domain(),
+                "context": {},
+            }
+        )
+        return action
+
+    def _get_jobs_domain(self):
+        """The queue jobs of this run: those of its batches (identity keys)."""
+        self.ensure_one()
+        return [("identity_key", "=like", f"{self._name},{self.id},batch %")]
 
     # ------------------------------------------------------------------
     # Starting a run
@@ -384,13 +415,17 @@ class HelpdeskTicketInvoiceRun(models.Model):
         self.end_date = fields.Datetime.now()
         message = self._get_end_message()
         self.message_post(body=message, partner_ids=self.user_id.partner_id.ids)
+        # The run's page reloads itself on it, and the notification opens
+        # the invoices (static/src/views/invoice_run.esm.js).
         self.user_id._bus_send(
-            "simple_notification",
+            RUN_END_NOTIFICATION,
             {
+                "run_id": self.id,
                 "type": "success" if self.state == "done" else "warning",
                 "title": self.name,
                 "message": message,
                 "sticky": self.state != "done",
+                "invoice_count": self.invoice_count,
             },
         )
 

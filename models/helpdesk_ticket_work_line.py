@@ -103,6 +103,8 @@ class HelpdeskTicketWorkLine(models.Model):
         readonly=False,
         precompute=True,
         digits="Product Unit of Measure",
+        # Hours, kilometres and parts are not added together.
+        aggregator=None,
         help="What is billed, in the line's unit. For a product sold by time: "
         "the hours worked, rounded and raised to the minimum set on the "
         "product; it can be typed over.",
@@ -129,7 +131,32 @@ class HelpdeskTicketWorkLine(models.Model):
         string="Amount",
         compute="_compute_price_subtotal",
         store=True,
-        help="What the line bills: zero for no-charge and not billed work.",
+        # Never summed across lines: tickets bill in different currencies
+        # (the analysis sums company_amount).
+        aggregator=None,
+        help="What the line bills, in the ticket's currency: zero for "
+        "no-charge and not billed work.",
+    )
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    company_amount = fields.Monetary(
+        string="Amount in Company Currency",
+        currency_field="company_currency_id",
+        compute="_compute_company_amounts",
+        store=True,
+        help="The amount converted to the company's currency at the rate of "
+        "the work's date, as the sales analysis converts: amounts of "
+        "tickets in different currencies can be added up.",
+    )
+    company_amount_to_invoice = fields.Monetary(
+        string="Left to Invoice in Company Currency",
+        currency_field="company_currency_id",
+        compute="_compute_company_amounts",
+        store=True,
+        help="What is left to invoice of this work, converted to the "
+        "company's currency at the rate of the work's date: zero for "
+        "no-charge and internal work.",
     )
     invoice_line_ids = fields.Many2many(
         comodel_name="account.move.line",
@@ -144,18 +171,40 @@ class HelpdeskTicketWorkLine(models.Model):
         "work, cancelled ones included.",
     )
     quantity_invoiced = fields.Float(
-        string="Hours Billed",
+        string="Quantity Billed",
         compute="_compute_billing",
         store=True,
         digits="Product Unit of Measure",
-        help="Hours billed on customer invoices that are not cancelled, minus "
-        "those credited by credit notes that are not cancelled.",
+        # Hours, kilometres and parts are not added together.
+        aggregator=None,
+        help="Quantity billed, in the line's unit, on customer invoices that "
+        "are not cancelled, minus that credited by credit notes that are not "
+        "cancelled.",
     )
     quantity_to_invoice = fields.Float(
-        string="Hours Left to Invoice",
+        string="Quantity Left to Invoice",
         compute="_compute_billing",
         store=True,
         digits="Product Unit of Measure",
+        aggregator=None,
+        help="Quantity not billed yet, in the line's unit: zero for internal "
+        "work (Not Billed).",
+    )
+    hours_invoiced = fields.Float(
+        string="Hours Billed",
+        compute="_compute_hours",
+        store=True,
+        digits="Product Unit of Measure",
+        help="Hours billed of work sold by time; zero for other products "
+        "(travel, parts), which are counted in their own unit.",
+    )
+    hours_to_invoice = fields.Float(
+        string="Hours Left to Invoice",
+        compute="_compute_hours",
+        store=True,
+        digits="Product Unit of Measure",
+        help="Hours not billed yet of work sold by time; zero for internal "
+        "work (Not Billed) and for other products.",
     )
     invoice_line_id = fields.Many2one(
         comodel_name="account.move.line",
@@ -275,6 +324,60 @@ class HelpdeskTicketWorkLine(models.Model):
     def _compute_price_subtotal(self):
         for line in self:
             line.price_subtotal = line.quantity * line._get_invoice_price_unit()
+
+    @api.depends("quantity_invoiced", "quantity_to_invoice", "product_uom_id")
+    def _compute_hours(self):
+        # Not env.ref, which checks that the record exists (a query): invoicing
+        # recomputes these once per ticket.
+        xmlid_to_res_id = self.env["ir.model.data"]._xmlid_to_res_id
+        time_id = xmlid_to_res_id("uom.uom_categ_wtime")
+        hour = self.env["uom.uom"].browse(xmlid_to_res_id("uom.product_uom_hour"))
+        for line in self:
+            uom = line.product_uom_id
+            if uom.category_id.id == time_id:
+                line.hours_invoiced = uom._compute_quantity(
+                    line.quantity_invoiced, hour, round=False
+                )
+                line.hours_to_invoice = uom._compute_quantity(
+                    line.quantity_to_invoice, hour, round=False
+                )
+            else:
+                line.hours_invoiced = line.hours_to_invoice = 0.0
+
+    @api.depends(
+        "price_subtotal",
+        "quantity_to_invoice",
+        "price_unit",
+        "billing_type",
+        "date",
+        "currency_id",
+        "company_id",
+    )
+    def _compute_company_amounts(self):
+        """Amounts in the company's currency at the rate of the work's date,
+        one rate per currency, company and date."""
+        rates = {}
+        for line in self:
+            company = line.company_id
+            to_currency = company.currency_id
+            from_currency = line.currency_id or to_currency
+            key = (from_currency, company, line.date)
+            if key not in rates:
+                rates[key] = (
+                    1.0
+                    if from_currency == to_currency
+                    else from_currency._get_conversion_rate(
+                        from_currency,
+                        to_currency,
+                        company,
+                        line.date or fields.Date.context_today(line),
+                    )
+                )
+            rate = rates[key]
+            line.company_amount = to_currency.round(line.price_subtotal * rate)
+            line.company_amount_to_invoice = to_currency.round(
+                line.quantity_to_invoice * line._get_invoice_price_unit() * rate
+            )
 
     def _get_invoice_price_unit(self):
         """The unit price the invoice bills: zero for work given free."""
@@ -496,6 +599,22 @@ class HelpdeskTicketWorkLine(models.Model):
             date=format_date(self.env, self.date),
             credit_notes=credit_notes._get_helpdesk_references(),
         )
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        # The amounts in the company's currency say which one it is, in the
+        # analysis' measures and everywhere else (sale's analysis leaves the
+        # reader to guess).
+        res = super().fields_get(allfields, attributes)
+        currency = self.env.company.currency_id.name
+        for fname in ("company_amount", "company_amount_to_invoice"):
+            if "string" in res.get(fname, {}):
+                res[fname]["string"] = self.env._(
+                    "%(label)s (%(currency)s)",
+                    label=res[fname]["string"],
+                    currency=currency,
+                )
+        return res
 
     def _add_precomputed_values(self, vals_list):
         # The price the pricelist gave is remembered, to tell a price typed by
@@ -963,8 +1082,8 @@ class HelpdeskTicketWorkLine(models.Model):
         if gained:
             parts.append(
                 self.env._(
-                    "Billed on %(invoices)s: %(hours)s hours.",
-                    hours=gained._format_hours_change(before),
+                    "Billed on %(invoices)s: %(quantities)s.",
+                    quantities=gained._format_quantity_change(before),
                     invoices=gained.invoice_id._get_helpdesk_links(),
                 )
             )
@@ -972,8 +1091,8 @@ class HelpdeskTicketWorkLine(models.Model):
             reasons = lost._get_billing_loss_reasons(before, old_invoice_lines)
             parts.append(
                 self.env._(
-                    "%(hours)s hours are no longer billed: %(reasons)s.",
-                    hours=lost._format_hours_change(before),
+                    "%(quantities)s are no longer billed: %(reasons)s.",
+                    quantities=lost._format_quantity_change(before),
                     reasons=Markup("; ").join(reasons),
                 )
             )
@@ -1022,7 +1141,32 @@ class HelpdeskTicketWorkLine(models.Model):
                 )
         return reasons
 
-    def _format_hours_change(self, before):
-        """Hours gained or lost by these lines since ``before``, formatted."""
-        change = sum(abs(line.quantity_invoiced - before[line.id][0]) for line in self)
-        return formatLang(self.env, change, digits=2)
+    def _format_quantity_change(self, before):
+        """Quantities gained or lost by these lines since ``before``, formatted
+        per unit: the hours of the work sold by time, then each other unit
+        (kilometres, parts) on its own, never added into the hours."""
+        # Not is_time_based, whose env.ref costs a query per ticket's note.
+        time_id = self.env["ir.model.data"]._xmlid_to_res_id("uom.uom_categ_wtime")
+        by_unit = defaultdict(float)
+        for line in self:
+            change = abs(line.quantity_invoiced - before[line.id][0])
+            uom = line.product_uom_id
+            # Work sold by time is billed in hours (_compute_product_uom_id).
+            by_unit[None if uom.category_id.id == time_id else uom] += change
+        parts = []
+        hours = by_unit.pop(None, None)
+        if hours is not None:
+            parts.append(
+                self.env._(
+                    "%(hours)s hours", hours=formatLang(self.env, hours, digits=2)
+                )
+            )
+        for uom, quantity in sorted(by_unit.items(), key=lambda item: item[0].name):
+            parts.append(
+                self.env._(
+                    "%(quantity)s %(unit)s",
+                    quantity=formatLang(self.env, quantity, digits=2),
+                    unit=uom.name,
+                )
+            )
+        return ", ".join(parts)

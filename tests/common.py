@@ -183,6 +183,19 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
         )
         return printer, workstation, vpn
 
+    def _activate_currency(self, code, rates):
+        """Odoo's currency ``code``, active, with ``rates``
+        (``{date string: rate against the company's currency}``)."""
+        currency = self.env.ref(f"base.{code}")
+        currency.active = True
+        self.env["res.currency.rate"].create(
+            [
+                {"name": day, "rate": rate, "currency_id": currency.id}
+                for day, rate in rates.items()
+            ]
+        )
+        return currency
+
     def _invoice(self, tickets, **options):
         """Run the business method as the billing clerk, to the end of the
         request (the chatter notes are written when it commits)."""

@@ -103,14 +103,7 @@ class TestBillingRules(HelpdeskInvoicingCommon):
 
     def test_converted_at_the_date_of_the_work(self):
         """A ticket in CHF bills a 50 USD service at the rate of the work's day."""
-        chf = self.env.ref("base.CHF")
-        chf.active = True
-        self.env["res.currency.rate"].create(
-            [
-                {"name": "2026-03-01", "rate": 2.0, "currency_id": chf.id},
-                {"name": "2026-03-10", "rate": 2.5, "currency_id": chf.id},
-            ]
-        )
+        chf = self._activate_currency("CHF", {"2026-03-01": 2.0, "2026-03-10": 2.5})
         ticket = self._create_ticket(self.verdi, [], currency_id=chf.id)
         early = self._line(ticket, product_id=self.support.id, quantity=1.0)
         late = self._line(
@@ -469,7 +462,12 @@ class TestBillingRules(HelpdeskInvoicingCommon):
                 [("id", "in", lines.ids)] + safe_eval(node.get("domain"))
             )
 
-        self.assertEqual(len(filtered("work_in_progress")), 4)
+        # Left to Invoice: billable and no-charge work not billed yet.
+        self.assertEqual(len(filtered("not_invoiced")), 4)
+        # Work in Progress: work on tickets not closed yet, another question.
+        self.assertFalse(filtered("work_in_progress"))
+        ticket.stage_id = self.stage_new
+        self.assertEqual(filtered("work_in_progress"), ticket.work_line_ids)
         self.assertEqual(
             filtered("written_off").mapped("billing_type"), ["no_charge", "not_billed"]
         )

@@ -35,7 +35,10 @@ class TestEligibility(HelpdeskInvoicingCommon):
         ticket = self._create_ticket(
             self.rossi_mario, self._standard_lines(), billing_state="no"
         )
-        self._assert_refused(ticket, "is marked Not Billable")
+        # What the form offers (the Billing State itself is read-only).
+        self._assert_refused(
+            ticket, "is marked Not Billable: tick Billable on the ticket"
+        )
 
     def test_already_invoiced_ticket(self):
         ticket = self._create_ticket(self.rossi_mario, self._standard_lines())

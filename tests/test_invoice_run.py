@@ -297,14 +297,17 @@ class TestInvoiceRun(HelpdeskInvoicingCommon):
             json.loads(values["message"])
             for values in self.env.cr.precommit.data["bus.bus.values"]
         ]
+        # The run's page reloads on it; the notification opens the invoices.
         self.assertIn(
             {
-                "type": "simple_notification",
+                "type": "helpdesk_mgmt_invoicing/run_end",
                 "payload": {
+                    "run_id": run.id,
                     "type": "success",
                     "title": run.name,
                     "message": message,
                     "sticky": False,
+                    "invoice_count": 3,
                 },
             },
             notifications,
@@ -313,6 +316,29 @@ class TestInvoiceRun(HelpdeskInvoicingCommon):
         count = len(run.message_ids)
         run._announce_end()
         self.assertEqual(len(run.message_ids), count)
+
+    def test_jobs_opens_the_runs_queue_jobs(self):
+        """A queue job manager opens the run's jobs from its Jobs button."""
+        other_run = self.Run.with_user(self.clerk)._start(
+            self.tickets[:1].with_user(self.clerk)
+        )
+        run = self.Run.with_user(self.clerk)._start(
+            self.tickets[1:].with_user(self.clerk), group_by_partner=True
+        )
+        manager = new_test_user(
+            self.env,
+            login="hdi-queue-manager",
+            groups="base.group_user,queue_job.group_queue_job_manager",
+        )
+        action = run.with_user(manager).action_view_jobs()
+        self.assertEqual(action["res_model"], "queue.job")
+        jobs = self.env["queue.job"].with_user(manager).search(action["domain"])
+        self.assertEqual(len(jobs), run.job_count)
+        self.assertTrue(jobs)
+        self.assertEqual(set(jobs.mapped("channel")), {"root.helpdesk_invoicing"})
+        other_jobs = jobs.search(other_run._get_jobs_domain())
+        self.assertEqual(len(other_jobs), 1)
+        self.assertFalse(jobs & other_jobs)
 
     def test_a_running_run_is_not_announced(self):
         run, _trap = self._start(self.tickets, group_by_partner=True)
@@ -344,6 +370,9 @@ class TestInvoiceRun(HelpdeskInvoicingCommon):
             action = wizard.action_create_invoices()
         run = self.Run.browse(action["res_id"])
         self.assertEqual(action["res_model"], "helpdesk.ticket.invoice.run")
+        # The run's own page (address and breadcrumb), not the ticket's.
+        self.assertEqual(action["path"], "helpdesk-invoicing-runs")
+        self.assertEqual(action["target"], "main")
         self.assertEqual(run.ticket_ids, self.tickets)
         self.assertTrue(run.group_by_partner)
         trap.assert_jobs_count(3)

@@ -79,6 +79,17 @@ class TestInvoicing(HelpdeskInvoicingCommon):
         )
         self.assertEqual(bianchi.invoice_ids.partner_id, self.bianchi)
         self.assertNotEqual(bianchi.invoice_ids, rossi_invoice)
+        # The invoice's note names its tickets, in the plural for two.
+        self.assertTrue(
+            rossi_invoice.message_ids.filtered(
+                lambda m: "Bills the helpdesk tickets" in (m.body or "")
+            )
+        )
+        self.assertTrue(
+            bianchi.invoice_ids.message_ids.filtered(
+                lambda m: "Bills the helpdesk ticket <a" in (m.body or "")
+            )
+        )
 
     def test_contact_is_invoiced_as_its_company(self):
         """A contact on the ticket: invoiced to its company's invoice address."""
@@ -172,8 +183,9 @@ class TestInvoicing(HelpdeskInvoicingCommon):
         )
         self.assertEqual(len(ticket_note), 1)
         self.assertIn(f'data-oe-id="{invoice.id}"', ticket_note.body)
+        # One ticket: "ticket", not "tickets".
         invoice_note = invoice.message_ids.filtered(
-            lambda m: "Bills the helpdesk tickets" in (m.body or "")
+            lambda m: "Bills the helpdesk ticket " in (m.body or "")
         )
         self.assertIn(f'data-oe-id="{ticket.id}"', invoice_note.body)
         action = ticket.action_view_invoices()

@@ -115,7 +115,7 @@ class TestLocks(HelpdeskInvoicingCommon):
             str(error.exception),
             f"{self.ticket.display_name} cannot be deleted: its work is billed on "
             f"{self._draft_name()}. Cancel the invoice or reverse it with a credit "
-            "note first, or archive the ticket's stage instead.",
+            "note first, or archive the ticket instead.",
         )
         self.assertTrue(self.billed.exists())
 

@@ -109,10 +109,11 @@ class TestInterventionReport(InterventionReportCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # As in test_i18n.py: Italian activated, the add-on's terms loaded.
+        # As in test_i18n.py: Italian activated, the add-on's terms loaded,
+        # and Odoo's units ("Ore"), which the report prints by each quantity.
         cls.env["res.lang"]._activate_lang("it_IT")
         cls.env["ir.module.module"]._load_module_terms(
-            ["helpdesk_mgmt_invoicing"], ["it_IT"], overwrite=True
+            ["uom", "helpdesk_mgmt_invoicing"], ["it_IT"], overwrite=True
         )
 
     def _make_rossi_italian(self):
@@ -121,6 +122,9 @@ class TestInterventionReport(InterventionReportCommon):
 
     def test_one_ticket(self):
         """Letterhead, customer, ticket, work lines, totals and signatures."""
+        self.company.partner_id.write(
+            {"street": "Corso Italia 5", "city": "Torino", "zip": "10121"}
+        )
         tree = self._render_html(self.ticket)
         [article] = self._articles(tree)
         self.assertEqual(article.get("data-oe-model"), "helpdesk.ticket")
@@ -129,6 +133,13 @@ class TestInterventionReport(InterventionReportCommon):
         # The company's letterhead, from the company's document layout.
         [header] = tree.xpath("//div[contains(concat(' ', @class, ' '), ' header ')]")
         self.assertIn(self.company.name, self._text(header))
+        # And in the body, which every wkhtmltopdf prints (Debian's drops the
+        # header): whose report the customer signs.
+        [company] = article.xpath(".//div[@name='company']")
+        self.assertEqual(
+            self._text(company),
+            f"{self.company.name} Corso Italia 5 Torino 10121 United States",
+        )
 
         # The customer (the company, not the contact) and its address.
         [address] = article.xpath(".//div[@name='address']")
@@ -154,8 +165,8 @@ class TestInterventionReport(InterventionReportCommon):
                 "Technician",
                 "Start",
                 "End",
-                "Hours Worked",
-                "Hours to Invoice",
+                "Worked",
+                "To Invoice",
                 "Billing",
                 "Description",
                 "Service or Product",
@@ -169,8 +180,8 @@ class TestInterventionReport(InterventionReportCommon):
                     "Marco Neri",
                     "09:00",
                     "11:30",
-                    "2.50",
-                    "2.50",
+                    "2.50 Hours",
+                    "2.50 Hours",
                     "Billable",
                     "Replaced the toner and the drum",
                     "Hourly Support",
@@ -180,8 +191,8 @@ class TestInterventionReport(InterventionReportCommon):
                     "Marco Neri",
                     "14:00",
                     "17:00",
-                    "3.00",
-                    "2.50",
+                    "3.00 Hours",
+                    "2.50 Hours",
                     "Billable",
                     "Network check on site",
                     "On-site Intervention",
@@ -190,14 +201,18 @@ class TestInterventionReport(InterventionReportCommon):
         )
         self.assertEqual(
             self._cells(table.xpath("./tfoot/tr")[0]),
-            ["Total", "5.50", "5.00", ""],
+            ["Total hours", "5.50", "5.00", ""],
         )
 
         [technician, customer] = article.xpath(".//div[@name='signatures']/div")
+        # Each signature with its date and place, as a signed paper has.
         self.assertEqual(
-            self._text(technician), "Technician's signature Name: Marco Neri"
+            self._text(technician),
+            "Technician's signature Name: Marco Neri Date and place:",
         )
-        self.assertEqual(self._text(customer), "Customer's signature Name:")
+        self.assertEqual(
+            self._text(customer), "Customer's signature Name: Date and place:"
+        )
 
     def test_what_each_line_is_for(self):
         """Each line says what it is for; a part shows its unit, and the totals
@@ -222,10 +237,12 @@ class TestInterventionReport(InterventionReportCommon):
         rows = [self._cells(row) for row in table.xpath("./tbody/tr")]
         self.assertEqual(rows[0][6], "No Charge")
         self.assertEqual(
-            rows[2][2:8], ["", "", "0.00", "2.00 Units", "Billable", "Disks swapped"]
+            rows[2][2:8],
+            ["", "", "2.00 Units", "2.00 Units", "Billable", "Disks swapped"],
         )
         self.assertEqual(
-            self._cells(table.xpath("./tfoot/tr")[0]), ["Total", "5.50", "5.00", ""]
+            self._cells(table.xpath("./tfoot/tr")[0]),
+            ["Total hours", "5.50", "5.00", ""],
         )
 
     def test_internal_work_is_not_on_the_customers_report(self):
@@ -256,7 +273,8 @@ class TestInterventionReport(InterventionReportCommon):
         self.assertEqual(rows[1][6], "No Charge")
         self.assertNotIn("training", self._text(article))
         self.assertEqual(
-            self._cells(table.xpath("./tfoot/tr")[0]), ["Total", "5.50", "5.00", ""]
+            self._cells(table.xpath("./tfoot/tr")[0]),
+            ["Total hours", "5.50", "5.00", ""],
         )
 
     def test_lines_without_times(self):
@@ -267,7 +285,9 @@ class TestInterventionReport(InterventionReportCommon):
         )
         [article] = self._articles(self._render_html(self.ticket))
         first_row = article.xpath(".//table[@name='work_lines']/tbody/tr")[0]
-        self.assertEqual(self._cells(first_row)[2:6], ["", "", "1.25", "1.00"])
+        self.assertEqual(
+            self._cells(first_row)[2:6], ["", "", "1.25 Hours", "1.00 Hours"]
+        )
 
     def test_ticket_without_customer(self):
         """A ticket without a contact prints too, with no address, in the
@@ -356,8 +376,8 @@ class TestInterventionReport(InterventionReportCommon):
                 "Tecnico",
                 "Inizio",
                 "Fine",
-                "Ore lavorate",
-                "Ore da fatturare",
+                "Lavorato",
+                "Da Fatturare",
                 "Addebito",
                 "Descrizione",
                 "Servizio o prodotto",
@@ -370,18 +390,20 @@ class TestInterventionReport(InterventionReportCommon):
                 "Marco Neri",
                 "14:00",
                 "17:00",
-                "3,00",
-                "2,50",
+                "3,00 Ore",
+                "2,50 Ore",
                 "Fatturabile",
             ],
         )
         self.assertEqual(
             self._cells(table.xpath("./tfoot/tr")[0]),
-            ["Totale", "5,50", "5,00", ""],
+            ["Totale ore", "5,50", "5,00", ""],
         )
         signatures = self._text(article.xpath(".//div[@name='signatures']")[0])
         self.assertEqual(
-            signatures, "Firma del tecnico Nome: Marco Neri Firma del cliente Nome:"
+            signatures,
+            "Firma del tecnico Nome: Marco Neri Data e luogo: "
+            "Firma del cliente Nome: Data e luogo:",
         )
 
     def test_each_ticket_in_its_customers_language(self):

@@ -27,8 +27,9 @@ class TestInterventionReportPdf(InterventionReportCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("it_IT")
+        # Odoo's units too ("Ore"), which the report prints by each quantity.
         cls.env["ir.module.module"]._load_module_terms(
-            ["helpdesk_mgmt_invoicing"], ["it_IT"], overwrite=True
+            ["uom", "helpdesk_mgmt_invoicing"], ["it_IT"], overwrite=True
         )
         (cls.rossi | cls.rossi.child_ids).lang = "it_IT"
         cls.vpn = cls._create_report_ticket(cls.bianchi_luca, "VPN drops")
@@ -79,12 +80,12 @@ class TestInterventionReportPdf(InterventionReportCommon, HttpCase):
             "Via Roma 12",
             f"{self.ticket.number} - Printer offline",
             "Tecnico",
-            "Ore lavorate",
-            "Ore da fatturare",
-            "02/03/2026 Marco Neri 09:00 11:30 2,50 2,50",
+            "Lavorato",
+            "Da Fatturare",
+            "02/03/2026 Marco Neri 09:00 11:30 2,50 Ore 2,50 Ore",
             "Replaced the toner and the drum",
-            "04/03/2026 Marco Neri 14:00 17:00 3,00 2,50",
-            "Totale 5,50 5,00",
+            "04/03/2026 Marco Neri 14:00 17:00 3,00 Ore 2,50 Ore",
+            "Totale ore 5,50 5,00",
             "Firma del tecnico",
             "Firma del cliente",
         ):
@@ -95,10 +96,10 @@ class TestInterventionReportPdf(InterventionReportCommon, HttpCase):
             f"Intervention Report {self.vpn.number}",
             "Bianchi Servizi S.p.A.",
             f"{self.vpn.number} - VPN drops",
-            "Hours Worked",
-            "Hours to Invoice",
-            "03/02/2026 Marco Neri 09:00 11:30 2.50 2.50",
-            "Total 5.50 5.00",
+            "Worked",
+            "To Invoice",
+            "03/02/2026 Marco Neri 09:00 11:30 2.50 Hours 2.50 Hours",
+            "Total hours 5.50 5.00",
             "Customer's signature",
         ):
             self.assertIn(expected, english)

@@ -4,8 +4,9 @@
 
 - The ticket list names each ticket's customer (the company a contact
   belongs to) and shows the Billing State only where there is work to bill:
-  To Invoice, To Invoice Again (the ticket was invoiced, and got new work
-  since or had billed work released), Invoiced, Not Billable.
+  To Invoice Once Closed (an open ticket, which invoicing skips), To Invoice,
+  To Invoice Again (the ticket was invoiced, and got new work since or had
+  billed work released), Invoiced, Not Billable.
 - Hours are decimal hours everywhere, as on the invoice (2.50): hours worked,
   hours to invoice, hours billed; start and end stay clock times (09:30).
 """
@@ -57,7 +58,7 @@ class TestScreens(HelpdeskInvoicingCommon):
         tickets = no_work + logged_no_hours + in_progress + not_billable + invoiced
         self.assertEqual(
             tickets.mapped("billing_status"),
-            [False, False, "to_invoice", "no", "invoiced"],
+            [False, False, "to_invoice_once_closed", "no", "invoiced"],
         )
         for view_type in ("list", "kanban"):
             arch = self._arch("helpdesk.ticket", view_type)

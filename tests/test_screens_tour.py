@@ -14,13 +14,19 @@ headless Chromium:
 - billed work: no delete control, the locked cells say why on hover; the
   technician sees the price read-only;
 - the billing rules in the pop-up's amount: minimum hours, no charge, a part,
-  internal work.
+  internal work;
+- a background run: its page at its own address, Done once its jobs have
+  run, with its invoices one click away; an open ticket's badge; Work
+  Analysis opening on what is left to invoice (static/tests/tours/
+  helpdesk_ticket_truth_tour.esm.js).
 """
 
 from datetime import date
 
 from odoo import Command
 from odoo.tests import HttpCase, tagged
+
+from odoo.addons.queue_job.job import Job
 
 from .common import HelpdeskInvoicingCommon
 
@@ -180,4 +186,32 @@ class TestScreensTour(HelpdeskInvoicingCommon, HttpCase):
         self.assertEqual(invoice.amount_total, 230.0)
         self.assertEqual(
             sorted(self._product_lines(invoice).mapped("quantity")), [0.5, 1.0, 1.0]
+        )
+
+    def test_run_page_open_ticket_badge_and_analysis(self):
+        self._create_tour_tickets()
+        self._create_ticket(
+            self.bianchi_luca,
+            self._standard_lines(),
+            stage=self.stage_new,
+            name="Tour: still open",
+        )
+        self.start_tour(
+            "/odoo/helpdesk-tickets",
+            "helpdesk_mgmt_invoicing_run_start_tour",
+            login=self.clerk.login,
+        )
+        run = self.env["helpdesk.ticket.invoice.run"].search([])
+        self.assertEqual(run.state, "running")
+        # What queue_job's runner does (no runner in tests): each job, as the
+        # clerk who queued it. sudo: the test reads the queue, as the runner.
+        for job in self.env["queue.job"].sudo().search(run._get_jobs_domain()):
+            Job.load(self.env, job.uuid).perform()
+        self.env.invalidate_all()
+        run._announce_end()
+        self.assertEqual(run.state, "done")
+        self.start_tour(
+            f"/odoo/helpdesk-invoicing-runs/{run.id}",
+            "helpdesk_mgmt_invoicing_run_end_tour",
+            login=self.clerk.login,
         )

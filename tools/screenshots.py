@@ -12,7 +12,10 @@ Italian, taken with headless Chromium against a running Odoo.
 For each language it logs in as admin, sets the admin's language, opens the
 ticket list, selects the demo's six tickets, clicks Generate Invoice
 Proposals, ticks both options and saves the pop-up as
-``<out>/popup_<name>_<en|it>.png``; then it puts the admin's language back.
+``<out>/popup_<name>_<en|it>.png``; then the ticket list
+(``tickets_<name>_<lang>.png``) and the Work Lines tab of the demo ticket
+with the most work lines (``work_lines_<name>_<lang>.png``), 1,400 px wide;
+then it puts the admin's language back.
 It drives Chromium through its DevTools protocol (websocket-client, which
 Odoo's browser tests use too); nothing is installed.
 """
@@ -215,6 +218,29 @@ def popup(browser, url, lang, path, numbers):
     time.sleep(0.5)
 
 
+def ticket_screens(browser, url, lang, out, name):
+    """The ticket list (its Billing State badges) and the Work Lines tab of
+    the demo ticket with the most work lines, at the window's width."""
+    browser.go(f"{url}/odoo/helpdesk-tickets")
+    browser.wait(
+        "document.querySelector('.o_list_view .o_data_row')", what="ticket list"
+    )
+    time.sleep(1)
+    browser.shoot(".o_list_table", out / f"tickets_{name}_{lang[:2]}.png")
+    tickets = rpc(
+        browser,
+        "helpdesk.ticket",
+        "search_read",
+        [[["work_line_ids", "!=", False]], ["work_line_ids"]],
+    )
+    ticket = max(tickets, key=lambda ticket: len(ticket["work_line_ids"]))
+    browser.go(f"{url}/odoo/helpdesk-tickets/{ticket['id']}")
+    browser.wait("document.querySelector('a[name=work_lines]')", what="ticket form")
+    browser.evaluate("document.querySelector('a[name=work_lines]').click()")
+    time.sleep(1)
+    browser.shoot(".o_notebook", out / f"work_lines_{name}_{lang[:2]}.png")
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--url", default="http://localhost:8069")
@@ -231,7 +257,8 @@ def main(argv):
     )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    browser = Browser(1440, 1500)
+    # 1,400 px: the width a clerk's screen is checked at (issue 25).
+    browser = Browser(1400, 1500)
     try:
         login(browser, args.url, args.db, args.login, args.password)
         uid = browser.evaluate(
@@ -250,6 +277,7 @@ def main(argv):
                     args.out / f"popup_{args.name}_{lang[:2]}.png",
                     [number for number in args.numbers.split(",") if number],
                 )
+                ticket_screens(browser, args.url, lang, args.out, args.name)
         finally:
             rpc(browser, "res.users", "write", [[uid], {"lang": before["lang"]}])
     finally:

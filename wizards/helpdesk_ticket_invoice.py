@@ -34,6 +34,8 @@ class HelpdeskTicketInvoice(models.TransientModel):
         "it bills as an attachment: the invoice's Send button mails them with it.",
     )
     run_in_background = fields.Boolean(
+        # Capitalised as the other options are.
+        string="Run in background",
         compute="_compute_run_in_background",
         store=True,
         readonly=False,
