@@ -797,6 +797,17 @@ class HelpdeskTicket(models.Model):
             tickets=", ".join(self.mapped("display_name")),
         )
 
+    def _get_intervention_report_print_message(self, reason):
+        """Error when wkhtmltopdf could not print these tickets' reports."""
+        return self.env._(
+            "The intervention reports of %(tickets)s could not be printed: "
+            "%(reason)s. Ask your administrator to check that wkhtmltopdf is "
+            "installed and works (Settings > Technical > Reports), then print "
+            "them again.",
+            tickets=", ".join(self.mapped("display_name")),
+            reason=reason,
+        )
+
 
 def html_links(records):
     """Comma-separated HTML links to records, for a chatter message."""
