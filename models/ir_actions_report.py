@@ -159,14 +159,38 @@ class IrActionsReport(models.Model):
             report.report_name != INTERVENTION_REPORT
             or not res_ids
             or len(set(res_ids)) != len(res_ids)
-            or len(res_ids) == 1
             or report.attachment
         ):
+            # Only this add-on's report: how other modules' reports are
+            # printed is not this add-on's business.
             return super()._render_qweb_pdf_prepare_streams(
                 report_ref, data, res_ids=res_ids
             )
-        # Only this add-on's report: how other modules' reports are printed
-        # is not this add-on's business.
+        tickets = self.env[report.model].browse(res_ids)
+        try:
+            if len(res_ids) == 1:
+                # One ticket: printed as Odoo prints it.
+                streams = super()._render_qweb_pdf_prepare_streams(
+                    report_ref, data, res_ids=res_ids
+                )
+                # Odoo takes exit code 1 and an empty file for a PDF.
+                PdfReader(streams[res_ids[0]]["stream"])
+                return streams
+            return self._render_intervention_report_batches(report_ref, data, res_ids)
+        except (OSError, PyPdfError, ValueError) as exc:
+            # No binary where Odoo found one, or a PDF that is empty or not a
+            # PDF (a build that refused its input).
+            _logger.warning("Intervention reports %s: %s", res_ids, exc)
+            raise UserError(
+                tickets._get_intervention_report_print_message(str(exc))
+            ) from exc
+
+    def _render_intervention_report_batches(self, report_ref, data, res_ids):
+        """The intervention reports of these tickets, a batch of them
+        (``_get_intervention_report_batch_size``) per wkhtmltopdf run.
+
+        :return: the streams of ``_render_qweb_pdf_prepare_streams``
+        """
         size = self._get_intervention_report_batch_size()
         streams = OrderedDict()
         for start in range(0, len(res_ids), size):
@@ -230,19 +254,12 @@ class IrActionsReport(models.Model):
                 specific_paperformat_args=paperformat_args,
                 set_viewport_size=self.env.context.get("set_viewport_size"),
             )
-            contents = cut_pdf_at_marks(pdf_content)
-        except (OSError, PyPdfError, ValueError) as exc:
-            # No binary where Odoo found one, or a PDF that is empty or not
-            # a PDF (a build that refused its input).
-            _logger.warning("Intervention reports %s: %s", res_ids, exc)
-            raise UserError(
-                tickets._get_intervention_report_print_message(str(exc))
-            ) from exc
         except UserError as exc:
             # wkhtmltopdf crashed: Odoo's message, with the tickets named.
             raise UserError(
                 tickets._get_intervention_report_print_message(exc.args[0])
             ) from exc
+        contents = cut_pdf_at_marks(pdf_content)
         if set(contents) != set(res_ids):
             raise UserError(tickets._get_intervention_report_split_message())
         return contents

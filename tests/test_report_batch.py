@@ -25,6 +25,7 @@ from odoo.tests import tagged
 from odoo.addons.base.models import ir_actions_report as base_report
 
 from ..models import ir_actions_report
+from .common import count_wkhtmltopdf_runs
 from .test_report import REPORT
 from .test_report_pdf import InterventionReportPdfCommon
 
@@ -67,23 +68,10 @@ class TestInterventionReportBatch(InterventionReportPdfCommon):
             ._render_intervention_reports()
         )
 
-    def _count_runs(self):
-        """A patch that counts wkhtmltopdf's runs (and lets them run)."""
-        runs = []
-        run = base_report.IrActionsReport._run_wkhtmltopdf
-
-        def counting(report, bodies, *args, **kwargs):
-            runs.append(len(bodies))
-            return run(report, bodies, *args, **kwargs)
-
-        return runs, patch.object(
-            base_report.IrActionsReport, "_run_wkhtmltopdf", counting
-        )
-
     def test_batch_gives_each_ticket_the_pages_it_gets_alone(self):
         """Three tickets in one run: each PDF holds the same pages, with the
         same text, as that ticket printed on its own."""
-        runs, counting = self._count_runs()
+        runs, counting = count_wkhtmltopdf_runs()
         with counting:
             together = self._render(self.tickets)
             self.assertEqual(runs, [1], "one run, one input document")
@@ -109,7 +97,7 @@ class TestInterventionReportBatch(InterventionReportPdfCommon):
         self.env["ir.config_parameter"].set_param(
             "helpdesk_mgmt_invoicing.report_batch_size", "2"
         )
-        runs, counting = self._count_runs()
+        runs, counting = count_wkhtmltopdf_runs()
         with counting:
             content, report_type = (
                 self.env["ir.actions.report"]
