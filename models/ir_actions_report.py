@@ -44,6 +44,8 @@ from odoo.exceptions import UserError
 
 from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
 
+from .helpdesk_ticket_invoice_run import positive_int_parameter
+
 _logger = logging.getLogger(__name__)
 
 INTERVENTION_REPORT = "helpdesk_mgmt_invoicing.report_intervention"
@@ -207,15 +209,11 @@ class IrActionsReport(models.Model):
     def _get_intervention_report_batch_size(self):
         """How many intervention reports one wkhtmltopdf run prints, at most
         (a system parameter)."""
-        value = (
-            self.env["ir.config_parameter"]
-            .sudo()  # a technical setting, read only
-            .get_param(
-                "helpdesk_mgmt_invoicing.report_batch_size",
-                DEFAULT_REPORT_BATCH_SIZE,
-            )
+        return positive_int_parameter(
+            self.env,
+            "helpdesk_mgmt_invoicing.report_batch_size",
+            DEFAULT_REPORT_BATCH_SIZE,
         )
-        return max(1, int(value))
 
     def _render_intervention_report_batch(self, report_ref, data, res_ids):
         """The intervention reports of these tickets, printed by one

@@ -26,6 +26,7 @@ from odoo.addons.base.models import ir_actions_report as base_report
 
 from ..models import ir_actions_report
 from .common import count_wkhtmltopdf_runs
+from .queue_job_helpers import trap_jobs
 from .test_report import REPORT
 from .test_report_pdf import InterventionReportPdfCommon
 
@@ -71,6 +72,10 @@ class TestInterventionReportBatch(InterventionReportPdfCommon):
     def test_batch_gives_each_ticket_the_pages_it_gets_alone(self):
         """Three tickets in one run: each PDF holds the same pages, with the
         same text, as that ticket printed on its own."""
+        # The test server compiles the report's templates and stylesheet on
+        # the first print: a request that fails while it does so (Python
+        # 3.11 compiling in two threads at once) would change a layout.
+        self._render(self.vpn)
         runs, counting = count_wkhtmltopdf_runs()
         with counting:
             together = self._render(self.tickets)
@@ -146,3 +151,65 @@ class TestInterventionReportBatch(InterventionReportPdfCommon):
         self.assertIn(self.ticket.display_name, message)
         self.assertIn(self.vpn.display_name, message)
         self.assertIn("wkhtmltopdf", message)
+
+    # ------------------------------------------------------------------
+    # Print > Intervention Report on many tickets
+    # ------------------------------------------------------------------
+
+    def test_print_menu_prints_at_once_up_to_the_threshold(self):
+        """Up to 200 tickets (the threshold), the browser downloads the PDF
+        of all their reports at once."""
+        action = self.tickets.with_user(
+            self.technician
+        ).action_print_intervention_reports()
+        self.assertEqual(action["type"], "ir.actions.report")
+        self.assertEqual(action["report_name"], REPORT)
+        self.assertEqual(action["context"]["active_ids"], self.tickets.ids)
+
+    def test_print_menu_prints_in_the_background_above_the_threshold(self):
+        """Above the threshold, a queue job prints the PDF; the technician is
+        told at once, then finds the link in their Inbox and downloads it.
+        Nobody else may download it."""
+        self.env["ir.config_parameter"].set_param(
+            "helpdesk_mgmt_invoicing.report_background_threshold", "2"
+        )
+        with trap_jobs() as trap:
+            action = self.tickets.with_user(
+                self.technician
+            ).action_print_intervention_reports()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn("3 tickets", action["params"]["message"])
+        trap.assert_jobs_count(1)
+        [job] = trap.enqueued_jobs
+        self.assertEqual(job.recordset, self.tickets)
+        self.assertEqual(job.recordset.env.user, self.technician)
+        attachment = job.perform()
+
+        url = f"/web/content/{attachment.id}?download=true"
+        # In the technician's Inbox.
+        [message] = (
+            self.env["mail.message"]
+            .with_user(self.technician)
+            .search(
+                [
+                    ("partner_ids", "in", self.technician.partner_id.ids),
+                    ("message_type", "=", "user_notification"),
+                    ("body", "ilike", url),
+                ]
+            )
+        )
+        self.assertIn("3 tickets are ready", message.body)
+
+        self.authenticate(self.technician.login, self.technician.login)
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        pages = self._pages(response.content)
+        for ticket in self.tickets:
+            self.assertTrue(any(ticket.number in page for page in pages), ticket.number)
+        self.assertEqual(
+            len(pages),
+            sum(len(self._pages(pdf)) for pdf in self._render(self.tickets).values()),
+        )
+
+        self.authenticate(self.clerk.login, self.clerk.login)
+        self.assertNotEqual(self.url_open(url).status_code, 200)
