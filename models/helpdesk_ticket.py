@@ -843,6 +843,7 @@ class HelpdeskTicket(models.Model):
             }
         )
         url = f"/web/content/{attachment.id}?download=true"
+        label = self.env._("download the PDF")
         user = self.env.user
         user.partner_id.message_notify(
             partner_ids=user.partner_id.ids,
@@ -852,8 +853,7 @@ class HelpdeskTicket(models.Model):
                     "The intervention reports of %(count)s tickets are ready: "
                     "%(link)s.",
                     count=len(self),
-                    link=Markup('<a href="%s">%s</a>')
-                    % (url, self.env._("download the PDF")),
+                    link=Markup('<a href="%s">%s</a>') % (url, label),
                 )
             ),
         )
