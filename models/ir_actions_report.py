@@ -52,11 +52,10 @@ INTERVENTION_REPORT = "helpdesk_mgmt_invoicing.report_intervention"
 # Address of the invisible link that marks where a ticket's report begins;
 # ".invalid" is a name that never resolves (RFC 2606).
 CUT_MARK = "https://helpdesk-report-cut.invalid/"
-# Tickets per wkhtmltopdf run. A ticket with 200 work lines prints on 5 pages
-# and 200 KB of HTML; 50 of them keep the run's process, and the Odoo worker
-# that holds their HTML and PDF, far below Odoo's limit_memory_soft (2 GiB):
-# figures in benchmarks/RESULTS.md. System parameter
-# helpdesk_mgmt_invoicing.report_batch_size.
+# Tickets per wkhtmltopdf run. 50 tickets of 200 work lines each (3.2 MiB of
+# PDF) peak at 534 MiB in the Odoo process, a quarter of Odoo's
+# limit_memory_soft (2 GiB): benchmarks/RESULTS.md, "Documents". System
+# parameter helpdesk_mgmt_invoicing.report_batch_size.
 DEFAULT_REPORT_BATCH_SIZE = 50
 
 
