@@ -6,7 +6,7 @@ Printed together (from the list, or attached to the invoices of a month-end
 run), the reports of a batch of tickets are printed by one wkhtmltopdf run
 and cut back into one PDF per ticket: each ticket gets exactly the pages it
 gets when printed alone. How many tickets one run prints is the system
-parameter ``helpdesk_mgmt_invoicing.report_batch_size`` (50).
+parameter ``helpdesk_mgmt_invoicing.report_batch_size`` (100).
 
 The PDFs are made for real by the wkhtmltopdf of the set-up (Debian's
 package, one input document per run) and read with pypdf.
