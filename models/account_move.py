@@ -5,6 +5,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import format_date
 from odoo.tools.misc import formatLang
 
@@ -144,6 +145,33 @@ class AccountMove(models.Model):
     def _get_helpdesk_references(self):
         """These invoices' references, comma-separated, for an error message."""
         return ", ".join(move._get_helpdesk_reference() for move in self)
+
+    def _attach_reports_of_batch(self):
+        """Attach the intervention reports to these invoices of a background
+        job, without ever losing the invoices to a failed PDF.
+
+        The reports of the whole job are printed in a few wkhtmltopdf runs
+        (see ``ir.actions.report._render_intervention_report_batch``); when
+        wkhtmltopdf is missing or fails, no report is attached and the
+        invoices stay, for the run to say why.
+
+        :return: ``False`` when attached, else the reason, for the run
+        """
+        try:
+            with self.env.cr.savepoint():
+                self._attach_helpdesk_intervention_reports()
+        except UserError as exc:
+            return self._get_helpdesk_reports_not_attached_message(exc.args[0])
+        return False
+
+    def _get_helpdesk_reports_not_attached_message(self, reason):
+        """Why a background job made these invoices without their reports."""
+        return self.env._(
+            "Invoiced, but the intervention reports of %(invoices)s were not "
+            "attached: %(reason)s",
+            invoices=self._get_helpdesk_references(),
+            reason=reason,
+        )
 
     def _attach_helpdesk_intervention_reports(self):
         """Attach to each of these invoices the intervention report (PDF) of

@@ -7,6 +7,14 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..db_statistics import create_with_fresh_statistics
+from .helpdesk_ticket_invoice_run import CHANNEL as INVOICING_CHANNEL
+from .helpdesk_ticket_invoice_run import positive_int_parameter
+
+# Above this many tickets, the Print menu prints their intervention reports
+# in a queue job: 200 take about 20 seconds on 2 cores (benchmarks/RESULTS.md,
+# "Documents"), far within Odoo's request time limit (limit_time_real, 120 s).
+# System parameter helpdesk_mgmt_invoicing.report_background_threshold.
+DEFAULT_REPORT_BACKGROUND_THRESHOLD = 200
 
 
 class HelpdeskTicket(models.Model):
@@ -818,6 +826,104 @@ class HelpdeskTicket(models.Model):
             lambda line: line.billing_type != "not_billed"
         )
 
+    def action_print_intervention_reports(self):
+        """Print menu: the intervention reports of these tickets in one PDF.
+
+        Up to the system parameter
+        ``helpdesk_mgmt_invoicing.report_background_threshold`` (200 tickets,
+        about 20 seconds on 2 cores) the browser downloads it at once; above
+        it, a queue job prints it and notifies the user, in their Inbox, with
+        a link to download it (``_print_intervention_reports_job``).
+
+        :return: the report's action, or a notification that it is on its way
+        """
+        if len(self) <= self._get_report_background_threshold():
+            return self.env.ref(
+                "helpdesk_mgmt_invoicing.helpdesk_ticket_report_intervention_action"
+            ).report_action(self, config=False)
+        self.check_access("read")
+        self.with_delay(
+            channel=INVOICING_CHANNEL,
+            description=self.env._(
+                "Intervention reports of %(count)s tickets", count=len(self)
+            ),
+        )._print_intervention_reports_job()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Intervention Reports"),
+                "message": self.env._(
+                    "The intervention reports of %(count)s tickets are being "
+                    "printed in the background: you will find the link to "
+                    "download them in your Inbox when they are ready.",
+                    count=len(self),
+                ),
+                "sticky": False,
+            },
+        }
+
+    @api.model
+    def _get_report_background_threshold(self):
+        """Above this many tickets, their reports are printed by a queue job."""
+        return positive_int_parameter(
+            self.env,
+            "helpdesk_mgmt_invoicing.report_background_threshold",
+            DEFAULT_REPORT_BACKGROUND_THRESHOLD,
+        )
+
+    def _print_intervention_reports_job(self):
+        """Job: print these tickets' intervention reports in one PDF, keep it
+        as an attachment only its user may read (no record of its own), and
+        send the user a link to it, in their Inbox and as a notification.
+
+        :return: the attachment (``ir.attachment``)
+        """
+        content, _report_type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(
+                "helpdesk_mgmt_invoicing.report_intervention", res_ids=self.ids
+            )
+        )
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": f"{self.env._('Intervention Reports')}.pdf",
+                "raw": content,
+                "mimetype": "application/pdf",
+            }
+        )
+        url = f"/web/content/{attachment.id}?download=true"
+        label = self.env._("download the PDF")
+        user = self.env.user
+        user.partner_id.message_notify(
+            partner_ids=user.partner_id.ids,
+            subject=self.env._("Intervention reports ready"),
+            body=Markup(
+                self.env._(
+                    "The intervention reports of %(count)s tickets are ready: "
+                    "%(link)s.",
+                    count=len(self),
+                    link=Markup('<a href="%s">%s</a>') % (url, label),
+                )
+            ),
+        )
+        user._bus_send(
+            "simple_notification",
+            {
+                "type": "success",
+                "title": self.env._("Intervention Reports"),
+                "message": self.env._(
+                    "The intervention reports of %(count)s tickets are ready: "
+                    "see your Inbox.",
+                    count=len(self),
+                ),
+                "sticky": False,
+            },
+        )
+        return attachment
+
     def _get_intervention_report_filename(self):
         """File name of this ticket's intervention report, without extension,
         in the report's language."""
@@ -826,7 +932,8 @@ class HelpdeskTicket(models.Model):
         return env._("Intervention Report - %(ticket)s", ticket=self.number)
 
     def _render_intervention_reports(self):
-        """The intervention report of each of these tickets, rendered in one go.
+        """The intervention report of each of these tickets, printed a batch
+        of tickets per wkhtmltopdf run (see ``models/ir_actions_report.py``).
 
         :return: ``{ticket: PDF content}`` (HTML in tests, as for every Odoo
             report, unless the context has ``force_report_rendering``)
@@ -847,6 +954,17 @@ class HelpdeskTicket(models.Model):
             "not be cut ticket by ticket: each report must start with its own "
             "title. Ask your administrator to check the report's template.",
             tickets=", ".join(self.mapped("display_name")),
+        )
+
+    def _get_intervention_report_print_message(self, reason):
+        """Error when wkhtmltopdf could not print these tickets' reports."""
+        return self.env._(
+            "The intervention reports of %(tickets)s could not be printed: "
+            "%(reason)s. Ask your administrator to check that wkhtmltopdf is "
+            "installed and works (Settings > Technical > Reports), then print "
+            "them again.",
+            tickets=", ".join(self.mapped("display_name")),
+            reason=reason,
         )
 
 

@@ -19,6 +19,14 @@ RUN_END_NOTIFICATION = "helpdesk_mgmt_invoicing/run_end"
 DEFAULT_JOB_SIZE = 100
 
 
+def positive_int_parameter(env, key, default):
+    """A technical setting of the add-on: a system parameter, a whole number
+    of at least 1."""
+    # sudo: a technical setting, read only.
+    value = env["ir.config_parameter"].sudo().get_param(key, default)
+    return max(1, int(value))
+
+
 class HelpdeskTicketInvoiceRun(models.Model):
     """A batch of tickets invoiced in the background by queue jobs.
 
@@ -331,12 +339,9 @@ class HelpdeskTicketInvoiceRun(models.Model):
     @api.model
     def _get_job_size(self):
         """How many tickets one job invoices, about (a system parameter)."""
-        value = (
-            self.env["ir.config_parameter"]
-            .sudo()  # a technical setting, read only
-            .get_param("helpdesk_mgmt_invoicing.job_size", DEFAULT_JOB_SIZE)
+        return positive_int_parameter(
+            self.env, "helpdesk_mgmt_invoicing.job_size", DEFAULT_JOB_SIZE
         )
-        return max(1, int(value))
 
     def _enqueue_jobs(self):
         """One queue job per batch of this run."""

@@ -108,15 +108,23 @@ class HelpdeskTicketInvoiceRunLine(models.Model):
             )._create_invoices(
                 group_by_partner=run.group_by_partner,
                 group_work_lines=group_work_lines,
-                attach_intervention_reports=run.attach_intervention_reports,
             )
+        report_issue = (
+            run.attach_intervention_reports and invoices._attach_reports_of_batch()
+        )
         # sudo: the run's lines are its own record, written by its job only.
         for invoice in invoices:
             lines.filtered_domain(
                 [("ticket_id", "in", invoice.helpdesk_ticket_ids.ids)]
             ).sudo().write(
-                {"state": "invoiced", "invoice_id": invoice.id, "reason": False}
+                {
+                    "state": "invoiced",
+                    "invoice_id": invoice.id,
+                    "reason": report_issue or False,
+                }
             )
+        if report_issue:
+            run.message_post(body=report_issue)
         for ticket, reason in issues.items():
             line_by_ticket[ticket].sudo().write({"state": "skipped", "reason": reason})
         run._finish_after_commit()

@@ -962,6 +962,10 @@ class HelpdeskTicketWorkLine(models.Model):
         return {
             "quantity_invoiced",
             "quantity_to_invoice",
+            "hours_invoiced",
+            "hours_to_invoice",
+            "company_amount",
+            "company_amount_to_invoice",
             "invoice_line_id",
             "invoice_id",
         }

@@ -13,6 +13,7 @@ from . import test_query_count
 from . import test_report
 from . import test_report_attach
 from . import test_report_pdf
+from . import test_report_batch
 from . import test_report_tour
 from . import test_invoice_line_reference
 from . import test_e_invoice_warnings

@@ -1,11 +1,13 @@
 # Copyright 2026 helpdesk_mgmt_invoicing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import date
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.base.models import ir_actions_report as base_report
 
 
 class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
@@ -239,3 +241,23 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
         return invoice.invoice_line_ids.filtered(
             lambda line: line.display_type == "line_section"
         )
+
+
+def count_wkhtmltopdf_runs(binary=None):
+    """A patch that counts wkhtmltopdf's runs and lets them run, with
+    ``binary`` (a missing or failing one) in place of wkhtmltopdf if given.
+
+    :return: ``(runs, patch)``: ``runs`` gets the number of input documents
+        of each run made while the patch is active
+    """
+    runs = []
+    run = base_report.IrActionsReport._run_wkhtmltopdf
+
+    def counting(report, bodies, *args, **kwargs):
+        runs.append(len(bodies))
+        if not binary:
+            return run(report, bodies, *args, **kwargs)
+        with patch.object(base_report, "_get_wkhtmltopdf_bin", lambda: binary):
+            return run(report, bodies, *args, **kwargs)
+
+    return runs, patch.object(base_report.IrActionsReport, "_run_wkhtmltopdf", counting)

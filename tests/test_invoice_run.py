@@ -14,9 +14,12 @@ with its reason, and is notified when it ends.
 The jobs are trapped with queue_job's ``trap_jobs`` and performed here.
 """
 
+import io
 import json
 from datetime import date
 from unittest.mock import patch
+
+from pypdf import PdfReader
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
@@ -24,15 +27,18 @@ from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.queue_job.controllers.main import RunJobController
 
-from .common import HelpdeskInvoicingCommon
+from .common import HelpdeskInvoicingCommon, count_wkhtmltopdf_runs
 from .queue_job_helpers import trap_jobs
 
 # What an override raises on bad data it meets (not a string of the add-on).
 BAD_DATA = "Bianchi's fiscal position has no tax mapping."
+# PDFs printed for real: Odoo hands back their HTML in tests without it.
+PRINT = {"force_report_rendering": True}
 
 
-@tagged("post_install", "-at_install")
-class TestInvoiceRun(HelpdeskInvoicingCommon):
+class InvoiceRunCommon(HelpdeskInvoicingCommon):
+    """Six tickets of three customers; jobs of two tickets."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -66,15 +72,19 @@ class TestInvoiceRun(HelpdeskInvoicingCommon):
                 jobs.setdefault(customer, []).append(number)
         return jobs
 
-    def _perform_like_the_runner(self, trap):
+    def _perform_like_the_runner(self, trap, **context):
         """Perform the trapped jobs one by one as queue_job's runner does
         (``RunJobController._runjob``): a job that raises is rolled back, then
         marked failed, and its ``on_fail`` hook is called.
+
+        :param context: keys added to the context of the jobs (which keep
+            only a few of their creator's)
 
         :return: the failure values of the jobs that failed
         """
         failures = []
         for job in trap.enqueued_jobs:
+            job.recordset = job.recordset.with_context(**context)
             try:
                 with self.env.cr.savepoint():
                     job.perform()
@@ -98,6 +108,9 @@ class TestInvoiceRun(HelpdeskInvoicingCommon):
         )
         self.assertEqual(set(tickets.mapped("billing_state")), {"invoiced"})
 
+
+@tagged("post_install", "-at_install")
+class TestInvoiceRun(InvoiceRunCommon):
     def test_one_job_per_batch_of_invoices_never_cutting_one(self):
         """Grouped by customer, Rossi's three tickets make one invoice: they
         go in one job, although a job should hold two tickets."""
@@ -425,3 +438,95 @@ class TestInvoiceRunAccess(HelpdeskInvoicingCommon):
             self.env["helpdesk.ticket.invoice.run"].with_user(accountant)._start(
                 self.ticket.with_user(accountant)
             )
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceRunReports(InvoiceRunCommon):
+    """Month-end runs that attach the intervention reports: each job prints
+    the reports of its tickets in one wkhtmltopdf run (a few for a large job,
+    system parameter ``helpdesk_mgmt_invoicing.report_batch_size``), never
+    one per ticket; a report that cannot be printed costs its job the
+    attachments, never the invoices, and the run says why.
+
+    The PDFs are printed for real (``force_report_rendering``); the report's
+    stylesheet is not fetched (an address where no server answers), which
+    changes its layout, not its pages' text."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].set_param("report.url", "http://127.0.0.1:9")
+
+    def test_each_job_prints_its_reports_in_one_run(self):
+        run, trap = self._start(
+            self.tickets, group_by_partner=True, attach_intervention_reports=True
+        )
+        runs, counting = count_wkhtmltopdf_runs()
+        with counting:
+            self.assertEqual(self._perform_like_the_runner(trap, **PRINT), [])
+        # Three jobs (2, 3 and 1 tickets), one run each for two tickets or
+        # more; one ticket alone is printed as Odoo prints it.
+        self.assertEqual(len(runs), 3)
+        self.assertEqual(run.state, "done")
+        for invoice in run.invoice_ids:
+            attachments = invoice.helpdesk_report_attachment_ids
+            self.assertEqual(len(attachments), len(invoice.helpdesk_ticket_ids))
+            for ticket, attachment in zip(
+                invoice.helpdesk_ticket_ids.sorted("number"),
+                attachments.sorted("name"),
+                strict=True,
+            ):
+                pdf = PdfReader(io.BytesIO(attachment.raw))
+                text = " ".join(page.extract_text() for page in pdf.pages)
+                self.assertIn(ticket.number, text)
+                others = invoice.helpdesk_ticket_ids - ticket
+                for other in others:
+                    self.assertNotIn(other.number, text)
+        self.assertFalse(run.line_ids.filtered("reason"))
+
+    def _assert_reports_failed_invoices_kept(self, binary):
+        run, trap = self._start(
+            self.tickets, group_by_partner=True, attach_intervention_reports=True
+        )
+        runs, counting = count_wkhtmltopdf_runs(binary)
+        with counting:
+            self.assertEqual(self._perform_like_the_runner(trap, **PRINT), [])
+        self.assertEqual(len(runs), 3)
+        # Every ticket invoiced, once; no report attached.
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.ticket_done_count, 6)
+        self.assertEqual(len(run.invoice_ids), 3)
+        self._assert_billed_once(self.tickets)
+        self.assertFalse(run.invoice_ids.helpdesk_report_attachment_ids)
+        # The run says why, on each ticket and in its chatter.
+        for line in run.line_ids:
+            self.assertIn("were not attached", line.reason)
+            self.assertIn(line.invoice_id._get_helpdesk_reference(), line.reason)
+            self.assertIn("could not be printed", line.reason)
+        bodies = run.message_ids.mapped("preview")
+        self.assertEqual(
+            len([body for body in bodies if "were not attached" in body]), 3
+        )
+
+    def test_missing_wkhtmltopdf_keeps_the_invoices(self):
+        self._assert_reports_failed_invoices_kept("/nonexistent/wkhtmltopdf")
+
+    def test_crashing_wkhtmltopdf_keeps_the_invoices(self):
+        # /bin/false: exit code 1 and no PDF, as Debian's build refusing input.
+        self._assert_reports_failed_invoices_kept("/bin/false")
+
+    def test_popup_report_failure_makes_no_invoice(self):
+        """In the pop-up (no background run), a report that cannot be
+        printed stops the whole click: no invoice is made, the clerk reads
+        which tickets and what to do."""
+        runs, counting = count_wkhtmltopdf_runs("/bin/false")
+        with counting, self.assertRaises(UserError) as caught:
+            self.rossi_tickets.with_user(self.clerk).with_context(
+                **PRINT
+            )._create_invoices(attach_intervention_reports=True)
+        self.assertEqual(len(runs), 1)
+        self.assertIn("could not be printed", str(caught.exception))
+        self.assertIn(self.rossi_tickets[0].display_name, str(caught.exception))
+        self.assertEqual(
+            set(self.rossi_tickets.mapped("billing_state")), {"to_invoice"}
+        )

@@ -316,9 +316,8 @@ class TestInterventionReport(InterventionReportCommon):
         """Everyone who may read tickets finds it in the Print menu, on the
         form and on the list (several tickets at once)."""
         action = self.env.ref(
-            "helpdesk_mgmt_invoicing.helpdesk_ticket_report_intervention_action"
+            "helpdesk_mgmt_invoicing.helpdesk_ticket_print_intervention_reports_action"
         )
-        self.assertEqual(action.report_name, REPORT)
         for user in (self.technician, self.clerk):
             bindings = (
                 self.env["ir.actions.actions"]
@@ -327,7 +326,13 @@ class TestInterventionReport(InterventionReportCommon):
             )
             self.assertIn(action.id, [report["id"] for report in bindings["report"]])
         other = self._create_report_ticket(self.bianchi_luca, "VPN drops")
-        printed = action.with_user(self.technician).report_action(self.ticket + other)
+        printed = (
+            action.with_user(self.technician)
+            .with_context(
+                active_model="helpdesk.ticket", active_ids=(self.ticket + other).ids
+            )
+            .run()
+        )
         self.assertEqual(printed["report_name"], REPORT)
         self.assertEqual(printed["context"]["active_ids"], (self.ticket + other).ids)
 

@@ -21,8 +21,10 @@ from odoo.tests import HttpCase, tagged
 from .test_report import REPORT, InterventionReportCommon
 
 
-@tagged("post_install", "-at_install", "hdi_slow")
-class TestInterventionReportPdf(InterventionReportCommon, HttpCase):
+class InterventionReportPdfCommon(InterventionReportCommon, HttpCase):
+    """The printer ticket of an Italian customer and the VPN ticket of an
+    English one, printed through the test server."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -34,6 +36,9 @@ class TestInterventionReportPdf(InterventionReportCommon, HttpCase):
         (cls.rossi | cls.rossi.child_ids).lang = "it_IT"
         cls.vpn = cls._create_report_ticket(cls.bianchi_luca, "VPN drops")
 
+
+@tagged("post_install", "-at_install", "hdi_slow")
+class TestInterventionReportPdf(InterventionReportPdfCommon):
     def _print_pdf(self, tickets):
         """The PDF the technician downloads from the Print menu."""
         Report = (

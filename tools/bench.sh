@@ -11,6 +11,11 @@
 #                   and 10000, one server with 1 then 2 job slots, two servers
 #                   (benchmarks/bench_background.py; about 35 min)
 #   make bench ARGS="--background --sizes 500 --setups 1x1,1x2"   a quick one
+#   make bench ARGS="--documents"   intervention reports: one wkhtmltopdf run
+#                   per ticket against batched at N = 10, 100, 500, a month-end
+#                   run of 200 tickets with and without reports, the memory of
+#                   a batch of 200-line reports (benchmarks/bench_documents.py;
+#                   about 10 min)
 # Other arguments go to the script (see --help). Environment:
 #   HDI_BENCH_DB    database name (default: hdi_bench_<checkout id>, and
 #                   hdi_bench_bg_<checkout id> in the background mode)
@@ -24,6 +29,12 @@ if [ "${1:-}" = "--background" ]; then
     shift
     script=bench_background.py
     db="${HDI_BENCH_DB:-hdi_bench_bg_$HDI_CHECKOUT_ID}"
+elif [ "${1:-}" = --documents ]; then
+    # Intervention reports (benchmarks/bench_documents.py); it starts an Odoo
+    # server on the port, for wkhtmltopdf to fetch the report's stylesheet.
+    shift
+    script=bench_documents.py
+    set -- --port "${HDI_BENCH_PORT:-8189}" "$@"
 elif [ "${1:-}" = --popup ]; then
     # The pop-up against confirming it (benchmarks/bench_popup.py).
     shift
