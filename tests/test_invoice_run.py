@@ -21,7 +21,6 @@ from unittest.mock import patch
 
 from pypdf import PdfReader
 
-from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
