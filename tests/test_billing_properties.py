@@ -363,7 +363,7 @@ class BillingMachine(RuleBasedStateMachine):
         candidates = {
             "change_billed_work": self._billed_work_lines,
             "cut_link": self._recorded_links,
-            "credit_again": self._credited_invoices,
+            "credit_again": self._posted_invoices_with_lines,
         }
         if door in candidates and not candidates[door]():
             available = [name for name, find in candidates.items() if find()]
@@ -414,25 +414,23 @@ class BillingMachine(RuleBasedStateMachine):
 
         self._attempt(cut, refused=True)
 
-    def _credited_invoices(self):
-        return self._moves(["posted"], ["out_invoice"]).filtered(
-            lambda move: move.reversal_move_ids.filtered(
-                lambda credit_note: credit_note.state != "cancel"
-                and credit_note.line_ids.helpdesk_work_line_ids
-            )
-        )
-
     def _try_credit_again(self, index, variant):
-        """A second credit note of a credited invoice: it credits no work
-        that a credit note of that invoice credits already (the work of the
+        """A second credit note of a credited invoice (credited first if it is
+        not yet): it credits no work that a credit note of that invoice
+        credits already (the work of the
         lines a partial credit note left out, it may)."""
         post = variant % 2
-        invoice = self._pick(self._credited_invoices(), index)
-        credited = invoice.reversal_move_ids.filtered(
-            lambda credit_note: credit_note.state != "cancel"
-        ).line_ids.helpdesk_work_line_ids
+        invoice = self._pick(self._posted_invoices_with_lines(), index)
 
         def credit():
+            if not invoice.reversal_move_ids.filtered(
+                lambda credit_note: credit_note.state != "cancel"
+            ):
+                # Credited first, in the same request.
+                self.case._reverse(invoice)
+            credited = invoice.reversal_move_ids.filtered(
+                lambda credit_note: credit_note.state != "cancel"
+            ).line_ids.helpdesk_work_line_ids
             credit_note = self.case._reverse(invoice)
             assert not credit_note.line_ids.helpdesk_work_line_ids & credited, (
                 "a second credit note credits work again"
