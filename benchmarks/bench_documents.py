@@ -41,18 +41,13 @@ import xmlrpc.client
 from datetime import date
 from pathlib import Path
 
+from bench_invoicing import CUSTOMERS, _setup_tickets
+
 import odoo
 from odoo import Command, api
 from odoo.modules.registry import Registry
 from odoo.tools import config
 
-CUSTOMERS = 50
-LINES = [
-    ("support", 1.0, 2),
-    ("support", 2.0, 3),
-    ("onsite", 1.5, 4),
-    ("onsite", 0.5, 5),
-]
 REPORT = "helpdesk_mgmt_invoicing.report_intervention"
 SETUP_KEY = "hdi_bench.documents_setup"
 
@@ -142,30 +137,7 @@ def setup(registry, size, port, batch_size):
                 for customer in customers
             ]
         )
-        stage = env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
-        for start in range(0, size, 500):
-            env["helpdesk.ticket"].create(
-                [
-                    {
-                        "name": f"Bench ticket {i}",
-                        "description": "Printer out of order",
-                        "partner_id": contacts[i % len(contacts)].id,
-                        "stage_id": stage.id,
-                        "work_line_ids": [
-                            Command.create(
-                                {
-                                    "date": date(2026, 3, day),
-                                    "product_id": products[key].id,
-                                    "quantity": hours,
-                                    "name": f"Work of March {day}",
-                                }
-                            )
-                            for key, hours, day in LINES
-                        ],
-                    }
-                    for i in range(start, min(size, start + 500))
-                ]
-            )
+        _setup_tickets(env, products, contacts, size)
         env["ir.config_parameter"].set_param(SETUP_KEY, size)
 
 
