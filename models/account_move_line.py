@@ -102,8 +102,7 @@ class AccountMoveLine(models.Model):
                 "%(tickets)s: the work billed on %(move)s is accounting's "
                 "record and cannot be put on or taken off by hand. Reset the "
                 "entry to draft, or cancel it or reverse it with a credit note.",
-                tickets=", ".join(tickets.mapped("display_name"))
-                or self.env._("Work lines"),
+                tickets=tickets._get_helpdesk_names(),
                 move=move._get_helpdesk_reference(),
             )
         )

@@ -810,6 +810,11 @@ class HelpdeskTicket(models.Model):
     # Intervention report
     # ------------------------------------------------------------------
 
+    def _get_helpdesk_names(self):
+        """These tickets' names, comma-separated, for an error message about
+        their work ("Work lines" when no ticket is known yet)."""
+        return ", ".join(self.mapped("display_name")) or self.env._("Work lines")
+
     def _get_intervention_report_lang(self):
         """Language of this ticket's intervention report: the one its invoice
         lines are written in (the customer's invoice address), so that the
