@@ -564,14 +564,21 @@ class HelpdeskTicketWorkLine(models.Model):
             }
         return None
 
+    def _get_counting_moves(self, move_type):
+        """The customer invoices (``out_invoice``) or credit notes
+        (``out_refund``), not cancelled, whose lines bill this work: the ones
+        its messages name."""
+        self.ensure_one()
+        # sudo: names them to a user who may not read invoices but must know
+        # which ones.
+        return self.sudo().invoice_line_ids.move_id.filtered(
+            lambda move: move.state != "cancel" and move.move_type == move_type
+        )
+
     def _get_billed_twice_message(self):
         """Why this work line cannot be billed once more, and what to do."""
         self.ensure_one()
-        # sudo: names the invoices that bill the work, to a user who may not
-        # read invoices but must know which ones.
-        invoices = self.sudo().invoice_line_ids.move_id.filtered(
-            lambda move: move.state != "cancel" and move.move_type == "out_invoice"
-        )
+        invoices = self._get_counting_moves("out_invoice")
         return self.env._(
             "%(ticket)s: the work of %(date)s would be billed twice: it is already "
             "billed on %(invoices)s (%(quantity)s %(unit)s to invoice). Cancel or "
@@ -586,10 +593,7 @@ class HelpdeskTicketWorkLine(models.Model):
     def _get_credited_twice_message(self):
         """Why this work line cannot be credited once more, and what to do."""
         self.ensure_one()
-        # sudo: names the credit notes, to a user who may not read invoices.
-        credit_notes = self.sudo().invoice_line_ids.move_id.filtered(
-            lambda move: move.state != "cancel" and move.move_type == "out_refund"
-        )
+        credit_notes = self._get_counting_moves("out_refund")
         return self.env._(
             "%(ticket)s: the work of %(date)s would be credited more than it is "
             "billed: %(credit_notes)s credits it already. Keep the invoice it "
@@ -919,8 +923,7 @@ class HelpdeskTicketWorkLine(models.Model):
                 "%(tickets)s: only the billing clerk and the helpdesk managers set "
                 "the price and unit of work. Record the date, times, hours, "
                 "description and service, and ask them for the price.",
-                tickets=", ".join(tickets.mapped("display_name"))
-                or self.env._("Work lines"),
+                tickets=tickets._get_helpdesk_names(),
             )
         )
 
