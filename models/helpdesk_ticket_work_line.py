@@ -433,8 +433,7 @@ class HelpdeskTicketWorkLine(models.Model):
             invoice_line = no_invoice_line
             if float_compare(billed, 0.0, precision_digits=digits) > 0:
                 invoice_line = line.invoice_line_ids.filtered(
-                    lambda invoice_line: invoice_line.move_id.move_type == "out_invoice"
-                    and invoice_line.move_id.state != "cancel"
+                    lambda invoice_line: invoice_line._get_helpdesk_billing_sign() > 0
                 ).sorted("id")[-1:]
             values["quantity_invoiced", billed].append(line.id)
             values["quantity_to_invoice", to_invoice].append(line.id)
@@ -450,16 +449,12 @@ class HelpdeskTicketWorkLine(models.Model):
         proportion to its hours to invoice.
         """
         self.ensure_one()
-        move = invoice_line.move_id
-        if move.state == "cancel" or move.move_type not in (
-            "out_invoice",
-            "out_refund",
-        ):
+        sign = invoice_line._get_helpdesk_billing_sign()
+        if not sign:
             return 0.0
         work_lines = invoice_line.helpdesk_work_line_ids
         total = sum(work_lines.mapped("quantity"))
         share = self.quantity / total if total else 1.0 / len(work_lines)
-        sign = 1.0 if move.move_type == "out_invoice" else -1.0
         quantity = invoice_line.quantity
         line_uom = invoice_line.product_uom_id
         if line_uom and self.product_uom_id and line_uom != self.product_uom_id:
@@ -571,8 +566,13 @@ class HelpdeskTicketWorkLine(models.Model):
         self.ensure_one()
         # sudo: names them to a user who may not read invoices but must know
         # which ones.
-        return self.sudo().invoice_line_ids.move_id.filtered(
-            lambda move: move.state != "cancel" and move.move_type == move_type
+        sign = 1 if move_type == "out_invoice" else -1
+        return (
+            self.sudo()
+            .invoice_line_ids.filtered(
+                lambda line: line._get_helpdesk_billing_sign() == sign
+            )
+            .move_id
         )
 
     def _get_billed_twice_message(self):
@@ -1111,13 +1111,16 @@ class HelpdeskTicketWorkLine(models.Model):
         """Why these work lines lost billed hours, told from their invoices now
         (a deleted invoice line leaves no trace but its absence)."""
         counting = self.invoice_line_ids.filtered(
-            lambda line: line.move_id.state != "cancel"
-        ).move_id
+            lambda line: line._get_helpdesk_billing_sign()
+        )
         old_ids = {before[line.id][1] for line in self}
         cancelled = old_invoice_lines.filtered(
             lambda line: line.id in old_ids and line.move_id.state == "cancel"
         ).move_id
-        credit_notes = counting.filtered(lambda move: move.move_type == "out_refund")
+        credit_notes = counting.filtered(
+            lambda line: line._get_helpdesk_billing_sign() < 0
+        ).move_id
+        counting = counting.move_id
         reasons = []
         if cancelled:
             reasons.append(

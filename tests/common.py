@@ -205,6 +205,18 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
         self._end_request(self.clerk)
         return invoices
 
+    def _preview(self, tickets, **options):
+        """The invoices the pop-up would make of these eligible tickets with
+        these options, built in memory by the pop-up as the billing clerk."""
+        wizard = self.env["helpdesk.ticket.invoice"].with_user(self.clerk).new(options)
+        previews = wizard._get_invoice_previews(tickets.with_user(self.clerk))
+        return wizard, wizard.env["account.move"].concat(*(m for _v, m in previews))
+
+    def _e_invoice_warnings(self, tickets, **options):
+        """What the pop-up warns about the e-invoices of these tickets."""
+        wizard, moves = self._preview(tickets, **options)
+        return wizard._get_e_invoice_warnings(moves)
+
     def _end_request(self, user=None):
         """What the end of a request runs before it commits: pending writes,
         then the hooks that write the chatter notes (as ``user``)."""
