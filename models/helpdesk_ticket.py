@@ -11,8 +11,8 @@ from .helpdesk_ticket_invoice_run import positive_int_parameter
 from .row_lock import lock_rows
 
 # Above this many tickets, the Print menu prints their intervention reports
-# in a queue job: 200 take about 20 seconds on 2 cores (benchmarks/RESULTS.md,
-# "Documents"), far within Odoo's request time limit (limit_time_real, 120 s).
+# in a queue job; up to it, they print within Odoo's request time limit
+# (limit_time_real): the figures are in benchmarks/RESULTS.md, "Documents".
 # System parameter helpdesk_mgmt_invoicing.report_background_threshold.
 DEFAULT_REPORT_BACKGROUND_THRESHOLD = 200
 
@@ -48,7 +48,8 @@ class HelpdeskTicket(models.Model):
         "chosen by hand.",
         groups="base.group_user",
     )
-    billing_status = fields.Selection(
+    billing_state_detail = fields.Selection(
+        string="Billing State in Detail",
         selection=[
             ("no", "Not Billable"),
             ("to_invoice_once_closed", "To Invoice Once Closed"),
@@ -56,8 +57,10 @@ class HelpdeskTicket(models.Model):
             ("to_invoice_again", "To Invoice Again"),
             ("invoiced", "Invoiced"),
         ],
-        compute="_compute_billing_status",
-        help="The Billing State, where it means something: empty for a ticket "
+        compute="_compute_billing_state_detail",
+        help="The Billing State told in detail, as the ticket list and form "
+        "show it (Billing State is the stored one, which filters and groups): "
+        "empty for a ticket "
         "with no work to bill. To Invoice Once Closed: the ticket has work to "
         "bill but is not closed yet, so invoicing skips it for now. To Invoice "
         "Again: the ticket was invoiced, and got new work since, or some of "
@@ -110,15 +113,15 @@ class HelpdeskTicket(models.Model):
 
     @api.depends(
         "billable",
-        "work_line_ids.quantity_to_invoice",
-        "work_line_ids.quantity_invoiced",
+        "work_line_ids.qty_to_invoice",
+        "work_line_ids.qty_invoiced",
     )
     def _compute_billing_state(self):
         for ticket in self:
             lines = ticket.work_line_ids
             if not ticket.billable:
                 ticket.billing_state = "no"
-            elif not any(lines.mapped("quantity_to_invoice")) and any(
+            elif not any(lines.mapped("qty_to_invoice")) and any(
                 line._is_billed() for line in lines
             ):
                 ticket.billing_state = "invoiced"
@@ -129,24 +132,24 @@ class HelpdeskTicket(models.Model):
         "billing_state",
         "stage_id.closed",
         "work_line_ids.quantity",
-        "work_line_ids.quantity_invoiced",
+        "work_line_ids.qty_invoiced",
         "work_line_ids.billing_type",
     )
-    def _compute_billing_status(self):
+    def _compute_billing_state_detail(self):
         # sudo: only tells whether the work was ever on an invoice, which
         # technicians may not read.
         invoiced_before = self.sudo().work_line_ids.filtered("invoice_line_ids")
         for ticket in self:
             lines = ticket.work_line_ids
             if not lines.filtered(lambda line: line._is_billable_work()):
-                ticket.billing_status = False
+                ticket.billing_state_detail = False
             elif ticket.billing_state == "to_invoice" and not ticket.stage_id.closed:
                 # What invoicing will do: skip it until it is closed.
-                ticket.billing_status = "to_invoice_once_closed"
+                ticket.billing_state_detail = "to_invoice_once_closed"
             elif ticket.billing_state == "to_invoice" and lines & invoiced_before:
-                ticket.billing_status = "to_invoice_again"
+                ticket.billing_state_detail = "to_invoice_again"
             else:
-                ticket.billing_status = ticket.billing_state
+                ticket.billing_state_detail = ticket.billing_state
 
     @api.depends("company_id", "partner_id.commercial_partner_id")
     def _compute_currency_id(self):
@@ -175,9 +178,7 @@ class HelpdeskTicket(models.Model):
                 ticket.work_line_ids.mapped("price_subtotal")
             )
 
-    @api.depends(
-        "stage_id.closed", "billing_state", "work_line_ids.quantity_to_invoice"
-    )
+    @api.depends("stage_id.closed", "billing_state", "work_line_ids.qty_to_invoice")
     def _compute_ready_to_invoice(self):
         ready = self.filtered_domain(self._get_invoiceable_domain())
         for ticket in self:
@@ -280,7 +281,7 @@ class HelpdeskTicket(models.Model):
         return [
             ("stage_id.closed", "=", True),
             ("billing_state", "=", "to_invoice"),
-            ("work_line_ids", "any", [("quantity_to_invoice", ">", 0)]),
+            ("work_line_ids", "any", [("qty_to_invoice", ">", 0)]),
         ]
 
     def _get_invoice_work_lines(self):
@@ -362,8 +363,8 @@ class HelpdeskTicket(models.Model):
                 "price_unit",
                 "billing_type",
                 "product_uom_id",
-                "quantity_invoiced",
-                "quantity_to_invoice",
+                "qty_invoiced",
+                "qty_to_invoice",
                 "invoice_line_id",
             ],
         )
@@ -734,7 +735,8 @@ class HelpdeskTicket(models.Model):
 
         Up to the system parameter
         ``helpdesk_mgmt_invoicing.report_background_threshold`` (200 tickets,
-        about 20 seconds on 2 cores) the browser downloads it at once; above
+        printed within a request's time limit) the browser downloads it at
+        once; above
         it, a queue job prints it and notifies the user, in their Inbox, with
         a link to download it (``_print_intervention_reports_job``).
 

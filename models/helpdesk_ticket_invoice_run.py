@@ -16,8 +16,9 @@ _logger = logging.getLogger(__name__)
 CHANNEL = "root.helpdesk_invoicing"
 # The bus notification that a run ended (static/src/views/invoice_run.esm.js).
 RUN_END_NOTIFICATION = "helpdesk_mgmt_invoicing/run_end"
-# Default size of a job, in tickets: about 3 seconds at the 30 ms a ticket of
-# benchmarks/RESULTS.md. System parameter helpdesk_mgmt_invoicing.job_size.
+# Default size of a job, in tickets: a job of a few seconds, far within a
+# worker's time limit (benchmarks/RESULTS.md, "Background runs"). System
+# parameter helpdesk_mgmt_invoicing.job_size.
 DEFAULT_JOB_SIZE = 100
 
 

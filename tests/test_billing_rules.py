@@ -145,7 +145,7 @@ class TestBillingRules(HelpdeskInvoicingCommon):
         self.assertEqual(line.price_unit, 80.0)
         line.product_id = self.support
         self._invoice(ticket)
-        self.assertEqual(line.quantity_invoiced, 1.0)
+        self.assertEqual(line.qty_invoiced, 1.0)
 
         # The pricelist changes after billing: billed work keeps its price,
         # new work gets the new one.
@@ -289,8 +289,8 @@ class TestBillingRules(HelpdeskInvoicingCommon):
                 ]
             }
         )
-        self.assertEqual(line.quantity_invoiced, 4.0)
-        self.assertEqual(line.quantity_to_invoice, 0.0)
+        self.assertEqual(line.qty_invoiced, 4.0)
+        self.assertEqual(line.qty_to_invoice, 0.0)
 
     def test_service_sold_by_the_minute(self):
         minute = self.env["uom.uom"].create(
@@ -337,7 +337,7 @@ class TestBillingRules(HelpdeskInvoicingCommon):
         self.assertEqual((line.price_unit, line.quantity), (0.0, 2.0))
         self.assertTrue(line.name.endswith(" (No charge)"), line.name)
         self.assertEqual(invoice.amount_untaxed, 3.0 * 80 + 1.5 * 50)
-        self.assertEqual(free.quantity_invoiced, 2.0)
+        self.assertEqual(free.qty_invoiced, 2.0)
         self.assertEqual(ticket.billing_state, "invoiced")
 
     def test_no_charge_inside_grouped_lines(self):
@@ -363,7 +363,7 @@ class TestBillingRules(HelpdeskInvoicingCommon):
         ticket = self._create_ticket(self.bianchi_luca, self._standard_lines())
         internal = self._line(ticket, product_id=self.support.id, quantity=4.0)
         internal.billing_type = "not_billed"
-        self.assertEqual(internal.quantity_to_invoice, 0.0)
+        self.assertEqual(internal.qty_to_invoice, 0.0)
         invoice = self._invoice(ticket)
         self.assertNotIn(internal, self._product_lines(invoice).helpdesk_work_line_ids)
         self.assertEqual(ticket.billing_state, "invoiced")
@@ -445,7 +445,7 @@ class TestBillingRules(HelpdeskInvoicingCommon):
             WorkLine._read_group(
                 [("id", "in", lines.ids)],
                 ["commercial_partner_id"],
-                ["quantity_invoiced:sum"],
+                ["qty_invoiced:sum"],
             )
         )
         self.assertEqual(by_customer, {self.bianchi: 0.0, self.rossi: 2.0})
@@ -462,7 +462,7 @@ class TestBillingRules(HelpdeskInvoicingCommon):
                 [("id", "in", lines.ids)] + safe_eval(node.get("domain"))
             )
 
-        # Left to Invoice: billable and no-charge work not billed yet.
+        # To Invoice: billable and no-charge work not billed yet.
         self.assertEqual(len(filtered("not_invoiced")), 4)
         # Work in Progress: work on tickets not closed yet, another question.
         self.assertFalse(filtered("work_in_progress"))

@@ -175,8 +175,8 @@ class TestItalian(HelpdeskInvoicingCommon):
         )
         status = dict(
             self._as_italian_clerk(self.env["helpdesk.ticket"]).fields_get(
-                ["billing_status"]
-            )["billing_status"]["selection"]
+                ["billing_state_detail"]
+            )["billing_state_detail"]["selection"]
         )
         self.assertEqual(status["to_invoice_again"], "Da Fatturare di Nuovo")
 

@@ -216,11 +216,11 @@ class TestLocks(HelpdeskInvoicingCommon):
     def test_billed_hours_are_derived_never_written(self):
         """What is billed follows the invoices: nobody writes it by hand."""
         for user in (self.technician, self.clerk):
-            for field_name in ("quantity_invoiced", "invoice_line_id"):
+            for field_name in ("qty_invoiced", "invoice_line_id"):
                 with (
                     self.subTest(user=user.login, field=field_name),
                     self.assertRaises(AccessError),
                 ):
                     self.billed.with_user(user).write({field_name: False})
-        self.assertEqual(self.billed.quantity_invoiced, 2.0)
+        self.assertEqual(self.billed.qty_invoiced, 2.0)
         self.assertEqual(self.billed.invoice_id, self.invoice)

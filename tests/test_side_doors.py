@@ -52,8 +52,8 @@ class TestBilledOnce(OneWorkLineCommon):
 
     def _assert_billed(self, billed, to_invoice):
         self.env.invalidate_all()
-        self.assertEqual(self.work.quantity_invoiced, billed)
-        self.assertEqual(self.work.quantity_to_invoice, to_invoice)
+        self.assertEqual(self.work.qty_invoiced, billed)
+        self.assertEqual(self.work.qty_to_invoice, to_invoice)
 
     def test_unit_of_billed_work_cannot_change(self):
         """8 h billed and posted, then the unit changed to Days: refused, so
@@ -308,7 +308,7 @@ class TestRoles(OneWorkLineCommon):
                 [technician] = price_nodes(self.technician, model, view_type)
                 self.assertIn(technician.get("readonly"), ("1", "True"))
                 [clerk] = price_nodes(self.clerk, model, view_type)
-                self.assertEqual(clerk.get("readonly"), "quantity_invoiced > 0")
+                self.assertEqual(clerk.get("readonly"), "qty_invoiced > 0")
 
     def test_times_within_a_day_and_quantities_not_negative(self):
         """End before start, a start at 30:00, negative hours or quantity:

@@ -132,12 +132,12 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_run_end_tour", 
         {
             trigger:
                 ".o_list_view .o_data_row:contains('Tour: still open') " +
-                "td[name=billing_status]:contains('To Invoice Once Closed')",
+                "td[name=billing_state_detail]:contains('To Invoice Once Closed')",
         },
         {
             trigger:
                 ".o_list_view .o_data_row:contains('Tour: printer offline') " +
-                "td[name=billing_status]:contains('Invoiced')",
+                "td[name=billing_state_detail]:contains('Invoiced')",
         },
         {
             content: "Work Analysis opens on what is left to invoice",
@@ -149,10 +149,10 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_run_end_tour", 
         },
         {
             trigger:
-                ".o_pivot .o_pivot_measure_row:contains('Left to Invoice in Company Currency (USD)')",
+                ".o_pivot .o_pivot_measure_row:contains('Amount to Invoice in Company Currency (USD)')",
         },
         {
-            trigger: ".o_pivot .o_pivot_measure_row:contains('Hours Left to Invoice')",
+            trigger: ".o_pivot .o_pivot_measure_row:contains('Hours to Invoice')",
         },
         {
             trigger: ".o_pivot .o_pivot_header_cell_closed:contains('Bianchi Servizi')",
