@@ -137,31 +137,30 @@ class TestMigration(BaseCase):
 
         after = self._billed_quantities(db, "qty_invoiced", "qty_to_invoice")
         self.assertEqual(after, before)
-        columns = run(
-            ["psql", "-d", db, "-tAc"]
-            + [
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_name = 'helpdesk_ticket_work_line' "
-                "AND column_name LIKE '%invoice%' ORDER BY 1"
-            ]
+        columns = self._psql(
+            db,
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'helpdesk_ticket_work_line'",
         )
-        self.assertNotIn("quantity_invoiced", columns.split())
-        self.assertNotIn("quantity_to_invoice", columns.split())
-        fields = run(
-            ["psql", "-d", db, "-tAc"]
-            + [
-                "SELECT name FROM ir_model_fields "
-                "WHERE model = 'helpdesk.ticket.work.line' ORDER BY 1"
-            ]
+        fields = self._psql(
+            db,
+            "SELECT name FROM ir_model_fields "
+            "WHERE model = 'helpdesk.ticket.work.line'",
         )
-        self.assertIn("qty_invoiced", fields.split())
-        self.assertNotIn("quantity_invoiced", fields.split())
-        version = run(
-            ["psql", "-d", db, "-tAc"]
-            + [f"SELECT latest_version FROM ir_module_module WHERE name = '{MODULE}'"]
+        for names in (columns, fields):
+            self.assertIn("qty_invoiced", names)
+            self.assertIn("qty_to_invoice", names)
+            self.assertNotIn("quantity_invoiced", names)
+            self.assertNotIn("quantity_to_invoice", names)
+        (version,) = self._psql(
+            db, f"SELECT latest_version FROM ir_module_module WHERE name = '{MODULE}'"
         )
         manifest = odoo.modules.module.get_manifest(MODULE)
-        self.assertEqual(version.strip(), manifest["version"])
+        self.assertEqual(version, manifest["version"])
+
+    def _psql(self, db, query):
+        """The rows of ``query`` in ``db``, each a string."""
+        return run(["psql", "-d", db, "-tAc", query]).split()
 
     def _billed_quantities(self, db, billed, to_invoice):
         """``[(ticket, hours worked, billed, to invoice)]`` of every work line
