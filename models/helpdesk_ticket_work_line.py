@@ -332,17 +332,20 @@ class HelpdeskTicketWorkLine(models.Model):
         xmlid_to_res_id = self.env["ir.model.data"]._xmlid_to_res_id
         time_id = xmlid_to_res_id("uom.uom_categ_wtime")
         hour = self.env["uom.uom"].browse(xmlid_to_res_id("uom.product_uom_hour"))
+        # {(field name, value): work line ids}: see _compute_billing.
+        values = defaultdict(list)
         for line in self:
             uom = line.product_uom_id
+            invoiced = to_invoice = 0.0
             if uom.category_id.id == time_id:
-                line.hours_invoiced = uom._compute_quantity(
-                    line.qty_invoiced, hour, round=False
-                )
-                line.hours_to_invoice = uom._compute_quantity(
+                invoiced = uom._compute_quantity(line.qty_invoiced, hour, round=False)
+                to_invoice = uom._compute_quantity(
                     line.qty_to_invoice, hour, round=False
                 )
-            else:
-                line.hours_invoiced = line.hours_to_invoice = 0.0
+            values["hours_invoiced", invoiced].append(line.id)
+            values["hours_to_invoice", to_invoice].append(line.id)
+        for (fname, value), ids in values.items():
+            self.browse(ids)[fname] = value
 
     @api.depends(
         "price_subtotal",
@@ -357,6 +360,8 @@ class HelpdeskTicketWorkLine(models.Model):
         """Amounts in the company's currency at the rate of the work's date,
         one rate per currency, company and date."""
         rates = {}
+        # {(field name, value): work line ids}: see _compute_billing.
+        values = defaultdict(list)
         for line in self:
             company = line.company_id
             to_currency = company.currency_id
@@ -374,10 +379,14 @@ class HelpdeskTicketWorkLine(models.Model):
                     )
                 )
             rate = rates[key]
-            line.company_amount = to_currency.round(line.price_subtotal * rate)
-            line.company_amount_to_invoice = to_currency.round(
+            amount = to_currency.round(line.price_subtotal * rate)
+            to_invoice = to_currency.round(
                 line.qty_to_invoice * line._get_invoice_price_unit() * rate
             )
+            values["company_amount", amount].append(line.id)
+            values["company_amount_to_invoice", to_invoice].append(line.id)
+        for (fname, value), ids in values.items():
+            self.browse(ids)[fname] = value
 
     def _get_invoice_price_unit(self):
         """The unit price the invoice bills: zero for work given free."""
