@@ -30,18 +30,8 @@ class TestFigures(HelpdeskInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         km = cls.env.ref("uom.product_uom_km")
-        cls.travel = cls.env["product.product"].create(
-            {
-                "name": "Travel",
-                "type": "service",
-                "uom_id": km.id,
-                "uom_po_id": km.id,
-                "list_price": 0.5,
-            }
-        )
-        cls.disk = cls.env["product.product"].create(
-            {"name": "Replacement disk", "type": "consu", "list_price": 120.0}
-        )
+        cls.travel = cls._new_product("Travel", 0.5, km)
+        cls.disk = cls._new_product("Replacement disk", 120.0, type="consu")
         cls.WorkLine = cls.env["helpdesk.ticket.work.line"]
 
     def _mixed_ticket(self, partner=None, **values):

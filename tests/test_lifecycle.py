@@ -245,14 +245,7 @@ class TestLifecycle(HelpdeskInvoicingCommon):
     def test_work_added_after_invoicing(self):
         """New work brings an invoiced ticket back to To Invoice by itself."""
         first = self._invoice(self.ticket)
-        extra = self.env["helpdesk.ticket.work.line"].create(
-            {
-                "ticket_id": self.ticket.id,
-                "date": date(2026, 3, 20),
-                "product_id": self.support.id,
-                "quantity": 1.0,
-            }
-        )
+        extra = self._log_work(self.ticket, date(2026, 3, 20), 1.0)
         self.assertEqual(self.ticket.billing_state, "to_invoice")
         second = self._invoice(self.ticket)
         self.assertEqual(self._product_lines(second).helpdesk_work_line_ids, extra)

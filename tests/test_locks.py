@@ -131,14 +131,7 @@ class TestLocks(HelpdeskInvoicingCommon):
                 "or reverse it with a credit note, first."
             ),
         )
-        new_line = self.env["helpdesk.ticket.work.line"].create(
-            {
-                "ticket_id": self.ticket.id,
-                "date": date(2026, 3, 20),
-                "product_id": self.support.id,
-                "quantity": 1.0,
-            }
-        )
+        new_line = self._log_work(self.ticket, date(2026, 3, 20), 1.0)
         self.assertFalse(new_line.billing_lock_reason)
         # Once posted, the invoice is named by its number.
         self.invoice.invoice_date = date(2026, 3, 31)
