@@ -106,6 +106,11 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
+    def _new_user(cls, login, groups):
+        """Another user, with ``groups`` (their XML ids, comma-separated)."""
+        return new_test_user(cls.env, login=login, groups=groups)
+
+    @classmethod
     def _new_clerk(cls, login, company=None):
         """Another billing clerk, working in ``company`` only (by default the
         test company)."""

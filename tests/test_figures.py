@@ -19,7 +19,7 @@ from datetime import date
 from lxml import etree
 
 from odoo import Command
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from .common import HelpdeskInvoicingCommon
 
@@ -185,10 +185,8 @@ class TestFigures(HelpdeskInvoicingCommon):
             self._measures(), ["company_amount_to_invoice", "hours_to_invoice"]
         )
         # A helpdesk manager who does not invoice: the hours, not the amounts.
-        manager = new_test_user(
-            self.env,
-            login="hdi-figures-manager",
-            groups="helpdesk_mgmt.group_helpdesk_manager",
+        manager = self._new_user(
+            "hdi-figures-manager", "helpdesk_mgmt.group_helpdesk_manager"
         )
         self.assertEqual(self._measures(manager), ["hours_to_invoice"])
         arch = self.WorkLine.with_user(self.clerk).get_views([(False, "pivot")])

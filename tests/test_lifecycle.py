@@ -15,7 +15,7 @@ from datetime import date
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import HelpdeskInvoicingCommon
 
@@ -282,9 +282,7 @@ class TestLifecycle(HelpdeskInvoicingCommon):
 
     def test_accountant_without_helpdesk_rights(self):
         """Whoever may cancel the invoice releases its work, helpdesk user or not."""
-        accountant = new_test_user(
-            self.env, login="hdi-accountant", groups="account.group_account_invoice"
-        )
+        accountant = self._new_user("hdi-accountant", "account.group_account_invoice")
         invoice = self._invoice(self.ticket)
         invoice.with_user(accountant).button_cancel()
         self._end_request(accountant)

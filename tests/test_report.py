@@ -23,7 +23,7 @@ from lxml import html
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval, time
 
 from odoo.addons.base.models.ir_qweb import QWebException
@@ -341,11 +341,7 @@ class TestInterventionReport(InterventionReportCommon):
 
     def test_only_who_may_read_the_ticket(self):
         """A technician who sees only their own tickets cannot print others'."""
-        own = new_test_user(
-            self.env,
-            login="hdi-report-own",
-            groups="helpdesk_mgmt.group_helpdesk_user_own",
-        )
+        own = self._new_user("hdi-report-own", "helpdesk_mgmt.group_helpdesk_user_own")
         self.ticket.user_id = self.technician
         with self.assertRaises(QWebException) as error:
             self._render_html(self.ticket, user=own)
