@@ -7,6 +7,7 @@ from . import test_locks
 from . import test_access
 from . import test_tour
 from . import test_wheel
+from . import test_helpdesk_timesheet
 from . import test_multicompany
 from . import test_concurrency
 from . import test_query_count

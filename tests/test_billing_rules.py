@@ -56,25 +56,13 @@ class TestBillingRules(HelpdeskInvoicingCommon):
         )
         cls.rossi.property_product_pricelist = cls.rossi_rates
         cls.hour = cls.env.ref("uom.product_uom_hour")
-        cls.disk = cls.env["product.product"].create(
-            {
-                "name": "Replacement disk",
-                "type": "consu",
-                "sale_ok": True,
-                "list_price": 120.0,
-                "taxes_id": [Command.set(cls.tax_sale_a.ids)],
-            }
+        cls.disk = cls._new_product(
+            "Replacement disk",
+            120.0,
+            type="consu",
+            taxes_id=[Command.set(cls.tax_sale_a.ids)],
         )
-        cls.travel = cls.env["product.product"].create(
-            {
-                "name": "Travel",
-                "type": "service",
-                "sale_ok": True,
-                "list_price": 0.5,
-                "uom_id": cls.env.ref("uom.product_uom_km").id,
-                "uom_po_id": cls.env.ref("uom.product_uom_km").id,
-            }
-        )
+        cls.travel = cls._new_product("Travel", 0.5, cls.env.ref("uom.product_uom_km"))
 
     def _line(self, ticket, **values):
         """A work line logged on ``ticket`` by the technician."""
@@ -261,16 +249,7 @@ class TestBillingRules(HelpdeskInvoicingCommon):
         """A day-priced service is billed for the hours, at the day's price
         converted to hours: never at the day price per hour."""
         day = self.env.ref("uom.product_uom_day")
-        audit = self.env["product.product"].create(
-            {
-                "name": "Security audit",
-                "type": "service",
-                "sale_ok": True,
-                "list_price": 400.0,
-                "uom_id": day.id,
-                "uom_po_id": day.id,
-            }
-        )
+        audit = self._new_product("Security audit", 400.0, day)
         ticket = self._create_ticket(self.bianchi_luca, [])
         line = self._line(ticket, product_id=audit.id, time_start=9.0, time_end=13.0)
         self.assertEqual(line.product_uom_id, self.hour)
@@ -301,16 +280,7 @@ class TestBillingRules(HelpdeskInvoicingCommon):
                 "factor": 60 * self.hour.factor,
             }
         )
-        remote = self.env["product.product"].create(
-            {
-                "name": "Remote session",
-                "type": "service",
-                "sale_ok": True,
-                "list_price": 1.5,
-                "uom_id": minute.id,
-                "uom_po_id": minute.id,
-            }
-        )
+        remote = self._new_product("Remote session", 1.5, minute)
         ticket = self._create_ticket(self.bianchi_luca, [])
         line = self._line(ticket, product_id=remote.id, time_start=9.0, time_end=9.5)
         self.assertEqual((line.quantity, line.price_unit), (0.5, 90.0))

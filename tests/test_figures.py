@@ -19,7 +19,7 @@ from datetime import date
 from lxml import etree
 
 from odoo import Command
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from .common import HelpdeskInvoicingCommon
 
@@ -30,18 +30,8 @@ class TestFigures(HelpdeskInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         km = cls.env.ref("uom.product_uom_km")
-        cls.travel = cls.env["product.product"].create(
-            {
-                "name": "Travel",
-                "type": "service",
-                "uom_id": km.id,
-                "uom_po_id": km.id,
-                "list_price": 0.5,
-            }
-        )
-        cls.disk = cls.env["product.product"].create(
-            {"name": "Replacement disk", "type": "consu", "list_price": 120.0}
-        )
+        cls.travel = cls._new_product("Travel", 0.5, km)
+        cls.disk = cls._new_product("Replacement disk", 120.0, type="consu")
         cls.WorkLine = cls.env["helpdesk.ticket.work.line"]
 
     def _mixed_ticket(self, partner=None, **values):
@@ -195,10 +185,8 @@ class TestFigures(HelpdeskInvoicingCommon):
             self._measures(), ["company_amount_to_invoice", "hours_to_invoice"]
         )
         # A helpdesk manager who does not invoice: the hours, not the amounts.
-        manager = new_test_user(
-            self.env,
-            login="hdi-figures-manager",
-            groups="helpdesk_mgmt.group_helpdesk_manager",
+        manager = self._new_user(
+            "hdi-figures-manager", "helpdesk_mgmt.group_helpdesk_manager"
         )
         self.assertEqual(self._measures(manager), ["hours_to_invoice"])
         arch = self.WorkLine.with_user(self.clerk).get_views([(False, "pivot")])

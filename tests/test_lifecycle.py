@@ -15,7 +15,7 @@ from datetime import date
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import HelpdeskInvoicingCommon
 
@@ -245,14 +245,7 @@ class TestLifecycle(HelpdeskInvoicingCommon):
     def test_work_added_after_invoicing(self):
         """New work brings an invoiced ticket back to To Invoice by itself."""
         first = self._invoice(self.ticket)
-        extra = self.env["helpdesk.ticket.work.line"].create(
-            {
-                "ticket_id": self.ticket.id,
-                "date": date(2026, 3, 20),
-                "product_id": self.support.id,
-                "quantity": 1.0,
-            }
-        )
+        extra = self._log_work(self.ticket, date(2026, 3, 20), 1.0)
         self.assertEqual(self.ticket.billing_state, "to_invoice")
         second = self._invoice(self.ticket)
         self.assertEqual(self._product_lines(second).helpdesk_work_line_ids, extra)
@@ -289,9 +282,7 @@ class TestLifecycle(HelpdeskInvoicingCommon):
 
     def test_accountant_without_helpdesk_rights(self):
         """Whoever may cancel the invoice releases its work, helpdesk user or not."""
-        accountant = new_test_user(
-            self.env, login="hdi-accountant", groups="account.group_account_invoice"
-        )
+        accountant = self._new_user("hdi-accountant", "account.group_account_invoice")
         invoice = self._invoice(self.ticket)
         invoice.with_user(accountant).button_cancel()
         self._end_request(accountant)

@@ -77,14 +77,7 @@ class TestScreens(HelpdeskInvoicingCommon):
         )
         self._invoice(new_work)
         invoice = self._invoice(released)
-        self.env["helpdesk.ticket.work.line"].create(
-            {
-                "ticket_id": new_work.id,
-                "date": date(2026, 3, 9),
-                "product_id": self.support.id,
-                "quantity": 0.5,
-            }
-        )
+        self._log_work(new_work, date(2026, 3, 9), 0.5)
         invoice.with_user(self.clerk).button_cancel()
         self._end_request()
         tickets = (new_work + released).with_user(self.technician)

@@ -24,7 +24,7 @@ from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import HelpdeskInvoicingCommon
 
@@ -218,10 +218,8 @@ class TestRoles(OneWorkLineCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = new_test_user(
-            cls.env,
-            login="hdi-helpdesk-manager",
-            groups="helpdesk_mgmt.group_helpdesk_manager",
+        cls.manager = cls._new_user(
+            "hdi-helpdesk-manager", "helpdesk_mgmt.group_helpdesk_manager"
         )
 
     def test_technician_records_work_without_price(self):
