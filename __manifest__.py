@@ -19,6 +19,7 @@
         "data/queue_job_data.xml",
         "views/helpdesk_ticket_work_line_views.xml",
         "wizards/helpdesk_ticket_invoice_views.xml",
+        "wizards/helpdesk_ticket_work_line_reject_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/account_move_views.xml",
         "views/product_template_views.xml",
@@ -26,6 +27,7 @@
         "report/helpdesk_ticket_reports.xml",
         "views/helpdesk_ticket_invoice_run_views.xml",
         "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

@@ -4,6 +4,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import formatLang
 
 from ..db_statistics import create_with_fresh_statistics
 from .helpdesk_ticket_invoice_run import CHANNEL as INVOICING_CHANNEL
@@ -52,6 +53,7 @@ class HelpdeskTicket(models.Model):
         string="Billing State in Detail",
         selection=[
             ("no", "Not Billable"),
+            ("waiting_approval", "Waiting Approval"),
             ("to_invoice_once_closed", "To Invoice Once Closed"),
             ("to_invoice", "To Invoice"),
             ("to_invoice_again", "To Invoice Again"),
@@ -61,7 +63,9 @@ class HelpdeskTicket(models.Model):
         help="The Billing State told in detail, as the ticket list and form "
         "show it (Billing State is the stored one, which filters and groups): "
         "empty for a ticket "
-        "with no work to bill. To Invoice Once Closed: the ticket has work to "
+        "with no work to bill. Waiting Approval: the company invoices "
+        "approved work only, and some of the ticket's work to invoice is not "
+        "approved yet. To Invoice Once Closed: the ticket has work to "
         "bill but is not closed yet, so invoicing skips it for now. To Invoice "
         "Again: the ticket was invoiced, and got new work since, or some of "
         "its billed work was released (its invoice cancelled or credited).",
@@ -134,6 +138,8 @@ class HelpdeskTicket(models.Model):
         "work_line_ids.quantity",
         "work_line_ids.qty_invoiced",
         "work_line_ids.billing_type",
+        "work_line_ids.approval_state",
+        "company_id.helpdesk_invoice_approved_only",
     )
     def _compute_billing_state_detail(self):
         # sudo: only tells whether the work was ever on an invoice, which
@@ -143,6 +149,8 @@ class HelpdeskTicket(models.Model):
             lines = ticket.work_line_ids
             if not lines.filtered(lambda line: line._is_billable_work()):
                 ticket.billing_state_detail = False
+            elif ticket.billing_state == "to_invoice" and ticket._is_waiting_approval():
+                ticket.billing_state_detail = "waiting_approval"
             elif ticket.billing_state == "to_invoice" and not ticket.stage_id.closed:
                 # What invoicing will do: skip it until it is closed.
                 ticket.billing_state_detail = "to_invoice_once_closed"
@@ -150,6 +158,14 @@ class HelpdeskTicket(models.Model):
                 ticket.billing_state_detail = "to_invoice_again"
             else:
                 ticket.billing_state_detail = ticket.billing_state
+
+    def _is_waiting_approval(self):
+        """Whether invoicing waits for some of this ticket's work to be
+        approved (the company invoices approved work only)."""
+        self.ensure_one()
+        return self.company_id.helpdesk_invoice_approved_only and any(
+            line.approval_state != "approved" for line in self._get_invoice_work_lines()
+        )
 
     @api.depends("company_id", "partner_id.commercial_partner_id")
     def _compute_currency_id(self):
@@ -366,6 +382,7 @@ class HelpdeskTicket(models.Model):
                 "qty_invoiced",
                 "qty_to_invoice",
                 "invoice_line_id",
+                "approval_state",
             ],
         )
 
@@ -384,6 +401,7 @@ class HelpdeskTicket(models.Model):
             or self._get_customer_issue()
             or self._get_journal_issue(journal_companies)
             or self._get_work_issue(bad_products)
+            or self._get_approval_issue()
         )
 
     def _get_stage_issue(self):
@@ -458,6 +476,33 @@ class HelpdeskTicket(models.Model):
             "%(ticket)s has no work line left to invoice: log the work done "
             "in its Work Lines tab.",
             ticket=self.display_name,
+        )
+
+    def _get_approval_issue(self):
+        """Work waiting for approval, where the company invoices approved
+        work only."""
+        if not self.company_id.helpdesk_invoice_approved_only:
+            return False
+        waiting = self._get_invoice_work_lines().filtered(
+            lambda line: line.approval_state != "approved"
+        )
+        if not waiting:
+            return False
+        values = {
+            "ticket": self.display_name,
+            "count": len(waiting),
+            "hours": formatLang(self.env, sum(waiting.mapped("hours_to_invoice"))),
+        }
+        if len(waiting) == 1:
+            return self.env._(
+                "%(ticket)s: 1 work line waits for approval (%(hours)s hours): "
+                "approve it in Helpdesk > Work to Approve first.",
+                **values,
+            )
+        return self.env._(
+            "%(ticket)s: %(count)s work lines wait for approval (%(hours)s "
+            "hours): approve them in Helpdesk > Work to Approve first.",
+            **values,
         )
 
     def _get_companies_with_sale_journal(self):

@@ -15,6 +15,9 @@ BILLING_NOTES_KEY = "helpdesk_mgmt_invoicing.billed_hours"
 # Who sets what work is billed at: the billing clerk and the helpdesk
 # managers. Technicians record the work; its price is read-only for them.
 PRICING_GROUPS = "account.group_account_invoice,helpdesk_mgmt.group_helpdesk_manager"
+# Who approves or rejects work before it is invoiced (the helpdesk managers
+# have it through their group).
+APPROVER_GROUP = "helpdesk_mgmt_invoicing.group_helpdesk_work_approver"
 
 
 class HelpdeskTicketWorkLine(models.Model):
@@ -219,6 +222,27 @@ class HelpdeskTicketWorkLine(models.Model):
         string="Invoice",
         store=True,
         index="btree_not_null",
+    )
+    approval_state = fields.Selection(
+        selection=[
+            ("to_approve", "To Approve"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+        ],
+        string="Approval",
+        required=True,
+        default="to_approve",
+        copy=False,
+        index=True,
+        help="With Invoice Approved Work Only set on the company (Helpdesk "
+        "settings), only approved work is invoiced. Helpdesk managers and work "
+        "approvers approve or reject it; a change to what approved work bills "
+        "puts it back To Approve, as does a change to rejected work.",
+    )
+    rejection_reason = fields.Text(
+        copy=False,
+        readonly=True,
+        help="Why the approver rejected this work, told to its technician.",
     )
     billing_lock_reason = fields.Char(
         compute="_compute_billing_lock_reason",
@@ -667,6 +691,11 @@ class HelpdeskTicketWorkLine(models.Model):
         return vals_list
 
     def write(self, vals):
+        if {"approval_state", "rejection_reason"} & set(vals):
+            self._check_approver()
+        reopened = self.browse()
+        if "approval_state" not in vals and self._get_approval_fields() & set(vals):
+            reopened = self._get_reopened_by_change()
         if "invoice_line_ids" in vals:
             self._check_invoice_link_access()
             self._check_invoice_link_commands(vals["invoice_line_ids"])
@@ -681,7 +710,13 @@ class HelpdeskTicketWorkLine(models.Model):
             self._check_not_invoiced()
         if self._get_pricing_fields().intersection(vals):
             self._check_pricing_access(self.ticket_id)
-        return super().write(vals)
+        res = super().write(vals)
+        if reopened:
+            # Not self.write: putting work back To Approve is no approval.
+            super(HelpdeskTicketWorkLine, reopened).write(
+                {"approval_state": "to_approve"}
+            )
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
@@ -1025,6 +1060,121 @@ class HelpdeskTicketWorkLine(models.Model):
             "invoice or reverse it with a credit note, first.",
             **values,
         )
+
+    # ------------------------------------------------------------------
+    # Approval
+    # ------------------------------------------------------------------
+
+    def action_approve(self):
+        """Approve this work for invoicing (helpdesk managers and work
+        approvers)."""
+        self._check_approver()
+        self._check_approval_changeable()
+        self.write({"approval_state": "approved", "rejection_reason": False})
+        return True
+
+    def action_reject(self, reason):
+        """Reject this work: its technician gets an activity on the ticket
+        with ``reason``, which the ticket's chatter says too.
+
+        :param str reason: why, for the technician (required)
+        """
+        self._check_approver()
+        if not (reason or "").strip():
+            raise UserError(
+                self.env._(
+                    "%(tickets)s: say why the work is rejected: the technician "
+                    "reads it to correct the work.",
+                    tickets=self.ticket_id._get_helpdesk_names(),
+                )
+            )
+        self._check_approval_changeable()
+        self.write({"approval_state": "rejected", "rejection_reason": reason})
+        for (ticket, technician), lines in self.grouped(
+            lambda line: (line.ticket_id, line.user_id)
+        ).items():
+            dates = ", ".join(
+                format_date(self.env, date) for date in lines.mapped("date")
+            )
+            summary = self.env._("Work rejected: %(dates)s", dates=dates)
+            if technician:
+                ticket.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=summary,
+                    note=reason,
+                    user_id=technician.id,
+                )
+            ticket.message_post(
+                body=self.env._(
+                    "Work of %(dates)s rejected: %(reason)s",
+                    dates=dates,
+                    reason=reason,
+                )
+            )
+        return True
+
+    def action_open_reject_wizard(self):
+        """The pop-up that asks why the selected work is rejected."""
+        self._check_approver()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject Work"),
+            "res_model": "helpdesk.ticket.work.line.reject",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_work_line_ids": self.ids},
+        }
+
+    def _check_approver(self):
+        """Only helpdesk managers and work approvers approve or reject work."""
+        if self.env.su or self.env.user.has_group(APPROVER_GROUP):
+            return
+        raise AccessError(
+            self.env._(
+                "%(tickets)s: only helpdesk managers and work approvers approve "
+                "or reject work.",
+                tickets=self.ticket_id._get_helpdesk_names(),
+            )
+        )
+
+    def _check_approval_changeable(self):
+        """Billed work is past approval: the invoice is what was approved."""
+        billed = self.filtered(lambda line: line._is_billed())[:1]
+        if billed:
+            raise UserError(
+                self.env._(
+                    "%(ticket)s: the work line of %(date)s is billed on "
+                    "%(invoice)s already: approving or rejecting it changes "
+                    "nothing. Cancel the invoice or credit it first.",
+                    ticket=billed.ticket_id.display_name,
+                    date=format_date(self.env, billed.date),
+                    # sudo: the invoice's reference only.
+                    invoice=billed.invoice_id.sudo()._get_helpdesk_reference(),
+                )
+            )
+
+    @api.model
+    def _get_approval_fields(self):
+        """Fields whose change makes approved or rejected work to approve
+        again: what the work bills."""
+        return self._get_invoiced_locked_fields() - {"technical_price_unit"}
+
+    def _get_reopened_by_change(self):
+        """The lines among these that a change of what they bill puts back
+        To Approve: rejected ones, and approved ones changed by an approver;
+        approved work is refused to anyone else."""
+        approved = self.filtered(lambda line: line.approval_state == "approved")
+        if approved and not (self.env.su or self.env.user.has_group(APPROVER_GROUP)):
+            line = approved[0]
+            raise UserError(
+                self.env._(
+                    "%(ticket)s: the work line of %(date)s is approved: ask a "
+                    "helpdesk manager or a work approver to change it.",
+                    ticket=line.ticket_id.display_name,
+                    date=format_date(self.env, line.date),
+                )
+            )
+        return self.filtered(lambda line: line.approval_state != "to_approve")
 
     # ------------------------------------------------------------------
     # The chatter: what happened to the billed hours

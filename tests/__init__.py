@@ -29,3 +29,4 @@ from . import test_side_doors
 from . import test_billing_properties
 from . import test_figures
 from . import test_migration
+from . import test_approval
