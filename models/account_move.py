@@ -49,6 +49,9 @@ class AccountMove(models.Model):
         # sudo: reads which work lines the invoices bill, whatever the user's
         # helpdesk rights; it only refuses.
         posted.sudo().line_ids.helpdesk_work_line_ids._check_billed_once()
+        posted.sudo().line_ids.filtered(
+            lambda line: line._get_helpdesk_billing_sign() > 0
+        ).helpdesk_work_line_ids._check_approved()
         return posted
 
     def action_view_helpdesk_tickets(self):

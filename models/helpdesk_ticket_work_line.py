@@ -1138,18 +1138,42 @@ class HelpdeskTicketWorkLine(models.Model):
         )
 
     def _check_approval_changeable(self):
-        """Billed work is past approval: the invoice is what was approved."""
-        billed = self.filtered(lambda line: line._is_billed())[:1]
-        if billed:
+        """Work on an invoice is past approval: the invoice is what was
+        approved (cancel it first; a credit note leaves the invoice)."""
+        # sudo: which invoices hold the work, whatever the approver may read.
+        on_invoice = self.sudo().filtered(
+            lambda line: line.invoice_line_ids.filtered(
+                lambda invoice_line: invoice_line._get_helpdesk_billing_sign() > 0
+            )
+        )[:1]
+        if on_invoice:
+            invoices = on_invoice._get_counting_moves("out_invoice")
             raise UserError(
                 self.env._(
-                    "%(ticket)s: the work line of %(date)s is billed on "
-                    "%(invoice)s already: approving or rejecting it changes "
-                    "nothing. Cancel the invoice or credit it first.",
-                    ticket=billed.ticket_id.display_name,
-                    date=format_date(self.env, billed.date),
-                    # sudo: the invoice's reference only.
-                    invoice=billed.invoice_id.sudo()._get_helpdesk_reference(),
+                    "%(ticket)s: the work line of %(date)s is on %(invoices)s "
+                    "already: approving or rejecting it changes nothing. Cancel "
+                    "or delete the invoice first.",
+                    ticket=on_invoice.ticket_id.display_name,
+                    date=format_date(self.env, on_invoice.date),
+                    invoices=invoices._get_helpdesk_references(),
+                )
+            )
+
+    def _check_approved(self):
+        """Refuse to bill work that waits for approval, where the company
+        invoices approved work only (checked where the customer is billed)."""
+        waiting = self.filtered(
+            lambda line: line.company_id.helpdesk_invoice_approved_only
+            and line.approval_state != "approved"
+        )[:1]
+        if waiting:
+            raise UserError(
+                self.env._(
+                    "%(ticket)s: the work line of %(date)s is not approved: "
+                    "approve it in Helpdesk > Work to Approve, or take it off "
+                    "the invoice, before posting.",
+                    ticket=waiting.ticket_id.display_name,
+                    date=format_date(self.env, waiting.date),
                 )
             )
 

@@ -125,14 +125,39 @@ class TestApproval(HelpdeskInvoicingCommon):
         self.work[0].with_user(self.technician).date = date(2026, 3, 3)
         self.assertEqual(self.work[0].approval_state, "to_approve")
 
-    def test_billed_work_is_past_approval(self):
+    def test_work_on_an_invoice_is_past_approval(self):
         invoice = self._invoice(self.ticket)
         self.assertTrue(invoice)
-        with self.assertRaisesRegex(UserError, "billed on"):
+        self._assert_past_approval()
+        # Credited in full, the work stays on the invoice: still refused.
+        invoice.invoice_date = date(2026, 3, 31)
+        invoice.action_post()
+        self._reverse(invoice)
+        self.assertFalse(any(self.work.mapped("qty_invoiced")))
+        self._assert_past_approval()
+
+    def _assert_past_approval(self):
+        with self.assertRaisesRegex(UserError, "is on .*invoice"):
             self.work.with_user(self.approver).action_approve()
-        with self.assertRaisesRegex(UserError, "billed on"):
+        with self.assertRaisesRegex(UserError, "is on .*invoice"):
             self.work.with_user(self.approver).action_reject("Too late")
         self.assertEqual(set(self.work.mapped("approval_state")), {"to_approve"})
+
+    def test_an_invoice_reset_to_draft_does_not_post_rejected_work(self):
+        """Cancelled, its work rejected, then reset to draft: posting it is
+        refused while the company invoices approved work only."""
+        self._approve_only()
+        self.work.with_user(self.approver).action_approve()
+        invoice = self._invoice(self.ticket)
+        invoice.button_cancel()
+        self.work[0].with_user(self.approver).action_reject("Not done")
+        invoice.button_draft()
+        invoice.invoice_date = date(2026, 3, 31)
+        with self.assertRaisesRegex(UserError, "is not approved"):
+            with self.env.cr.savepoint():
+                invoice.with_user(self.clerk).action_post()
+        self.env.invalidate_all()
+        self.assertEqual(invoice.state, "draft")
 
     def test_the_setting_is_the_companys(self):
         settings = self.env["res.config.settings"].create({})

@@ -77,13 +77,18 @@ class BillingMachine(RuleBasedStateMachine):
     case = None  # the test case, set by the test
     statistics = None
 
-    @initialize()
-    def start(self):
+    @initialize(approved_only=st.booleans())
+    def start(self, approved_only):
         self.env = self.case.env
         self._known_moves = None
         self.steps = 0
         self.savepoint = self.env.cr.savepoint()
         self.statistics["sequences"] += 1
+        # Half the sequences invoice approved work only.
+        self.approved_only = approved_only
+        self.env.company.helpdesk_invoice_approved_only = approved_only
+        if approved_only:
+            self.statistics["sequences approving"] += 1
 
     def teardown(self):
         if self.steps >= STEPS:
@@ -342,6 +347,43 @@ class BillingMachine(RuleBasedStateMachine):
                 {"billing_type": billing_type}
             )
         )
+
+    # ------------------------------------------------------------------
+    # The approver's operations
+    # ------------------------------------------------------------------
+
+    @rule(index=st.integers(0, 50))
+    def approve(self, index):
+        """Free until the work is on an invoice, refused after."""
+        line = self._pick(self._work_lines(), index)
+        self._attempt(lambda: line.with_user(self.case.approver).action_approve())
+
+    @rule(index=st.integers(0, 50))
+    def reject(self, index):
+        line = self._pick(self._work_lines(), index)
+        self._attempt(
+            lambda: line.with_user(self.case.approver).action_reject("Check it")
+        )
+
+    @invariant()
+    def no_unapproved_work_billed_on_a_posted_invoice(self):
+        """Where the company invoices approved work only, no posted invoice
+        bills work that is not approved."""
+        if not self.approved_only:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT work.id, work.approval_state "
+            "  FROM helpdesk_ticket_work_line work "
+            "  JOIN helpdesk_ticket_work_line_invoice_line_rel rel "
+            "    ON rel.work_line_id = work.id "
+            "  JOIN account_move_line line ON line.id = rel.invoice_line_id "
+            "  JOIN account_move move ON move.id = line.move_id "
+            " WHERE move.state = 'posted' AND move.move_type = 'out_invoice' "
+            "   AND work.qty_invoiced > 0 AND work.approval_state != 'approved'"
+        )
+        unapproved = self.env.cr.fetchall()
+        assert not unapproved, f"unapproved work billed: {unapproved}"
 
     # ------------------------------------------------------------------
     # The side doors: each must be refused
@@ -647,6 +689,11 @@ class TestBillingProperties(HelpdeskInvoicingCommon):
         )
 
     def test_every_hour_billed_exactly_once(self):
+        self.approver = self._new_user(
+            "hdi-approver",
+            "helpdesk_mgmt.group_helpdesk_user,"
+            "helpdesk_mgmt_invoicing.group_helpdesk_work_approver",
+        )
         statistics = defaultdict(int)
         BillingMachine.case = self
         BillingMachine.statistics = statistics
@@ -691,3 +738,6 @@ class TestBillingProperties(HelpdeskInvoicingCommon):
             ):
                 self.assertGreater(statistics[f"side door {door}"], 0, door)
             self.assertGreater(statistics["rule end_job"], 0)
+            self.assertGreater(statistics["sequences approving"], 0)
+            self.assertGreater(statistics["rule approve"], 0)
+            self.assertGreater(statistics["rule reject"], 0)
