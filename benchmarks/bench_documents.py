@@ -35,18 +35,15 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import xmlrpc.client
 from datetime import date
 from pathlib import Path
 
-from bench_invoicing import CUSTOMERS, _setup_tickets
+from bench_invoicing import CUSTOMERS, _setup_tickets, open_registry
 
 import odoo
 from odoo import Command, api
-from odoo.modules.registry import Registry
-from odoo.tools import config
 
 REPORT = "helpdesk_mgmt_invoicing.report_intervention"
 SETUP_KEY = "hdi_bench.documents_setup"
@@ -318,11 +315,7 @@ def measure_memory(registry, lines):
 
 def main(argv):
     args = parse_args(argv)
-    sizes = sorted(int(size) for size in args.sizes.split(","))
-    config.parse_config(["-c", args.config, "--log-level=warn"])
-    odoo.netsvc.init_logger()
-    threading.current_thread().dbname = args.database
-    registry = Registry(args.database)
+    sizes, registry = open_registry(args)
     setup(registry, max(sizes + [args.month_end]), args.port, args.report_batch_size)
     with odoo_server(args.config, args.database, args.port):
         # Warm-up: the stylesheet bundle made, the templates compiled.

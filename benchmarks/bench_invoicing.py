@@ -211,30 +211,46 @@ def _setup_master_data(env):
                 }
             )
         products[key] = product
-    clerk = env["res.users"].search([("login", "=", "bench-clerk")])
-    if not clerk:
-        # The billing clerk of the tests, who may also invoice sale orders.
-        clerk = (
-            env["res.users"]
-            .with_context(no_reset_password=True)
-            .create(
-                {
-                    "name": "Bench Clerk",
-                    "login": "bench-clerk",
-                    "groups_id": [
-                        Command.set(
-                            [
-                                env.ref("base.group_user").id,
-                                env.ref("helpdesk_mgmt.group_helpdesk_user").id,
-                                env.ref("account.group_account_invoice").id,
-                                env.ref("sales_team.group_sale_salesman_all_leads").id,
-                            ]
-                        )
-                    ],
-                }
-            )
-        )
+    # The billing clerk of the tests, who may also invoice sale orders.
+    clerk = env["res.users"].search([("login", "=", "bench-clerk")]) or new_clerk(
+        env,
+        "bench-clerk",
+        "Bench Clerk",
+        extra_groups=["sales_team.group_sale_salesman_all_leads"],
+    )
     return products, customers, contacts, clerk
+
+
+def new_clerk(env, login, name, extra_groups=()):
+    """A billing clerk: helpdesk user and invoicing user (not the superuser),
+    with ``extra_groups`` (XML ids)."""
+    groups = [
+        "base.group_user",
+        "helpdesk_mgmt.group_helpdesk_user",
+        "account.group_account_invoice",
+        *extra_groups,
+    ]
+    return (
+        env["res.users"]
+        .with_context(no_reset_password=True)
+        .create(
+            {
+                "name": name,
+                "login": login,
+                "groups_id": [Command.set([env.ref(group).id for group in groups])],
+            }
+        )
+    )
+
+
+def open_registry(args):
+    """The sizes asked for, and the registry of the benchmark's database, with
+    Odoo configured and logging as the command line says."""
+    sizes = sorted(int(size) for size in args.sizes.split(","))
+    config.parse_config(["-c", args.config, "--log-level=warn"])
+    odoo.netsvc.init_logger()
+    threading.current_thread().dbname = args.database
+    return sizes, Registry(args.database)
 
 
 def _setup_history(env, products, customers, count):
@@ -680,12 +696,8 @@ def trap_demo(registry, database, size):
 
 def main(argv):
     args = parse_args(argv)
-    sizes = sorted(int(size) for size in args.sizes.split(","))
-    config.parse_config(["-c", args.config, "--log-level=warn"])
-    odoo.netsvc.init_logger()
+    sizes, registry = open_registry(args)
     logging.getLogger("hdi.bench").setLevel(logging.INFO)
-    threading.current_thread().dbname = args.database
-    registry = Registry(args.database)
     setup(registry, sizes[-1], args.history)
 
     # Warm-up once: every run at a small size, not measured.

@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 
-from bench_invoicing import CUSTOMERS, _backend_cpu_clock, _setup_tickets
+from bench_invoicing import CUSTOMERS, _backend_cpu_clock, _setup_tickets, new_clerk
 
 import odoo
 from odoo import Command, api
@@ -79,25 +79,7 @@ def setup(env, size):
     contacts = env["res.partner"].create(
         [{"name": f"Contact of {c.name}", "parent_id": c.id} for c in customers]
     )
-    clerk = (
-        env["res.users"]
-        .with_context(no_reset_password=True)
-        .create(
-            {
-                "name": "Popup Clerk",
-                "login": "bench-popup-clerk",
-                "groups_id": [
-                    Command.set(
-                        [
-                            env.ref("base.group_user").id,
-                            env.ref("helpdesk_mgmt.group_helpdesk_user").id,
-                            env.ref("account.group_account_invoice").id,
-                        ]
-                    )
-                ],
-            }
-        )
-    )
+    clerk = new_clerk(env, "bench-popup-clerk", "Popup Clerk")
     return clerk, _setup_tickets(env, products, contacts, size)
 
 

@@ -530,6 +530,15 @@ class HelpdeskTicketWorkLine(models.Model):
             if issue:
                 raise ValidationError(issue)
 
+    def _get_message_values(self):
+        """How the messages about this work line name it: its ticket and its
+        date, in the reader's language."""
+        self.ensure_one()
+        return {
+            "ticket": self.ticket_id.display_name,
+            "date": format_date(self.env, self.date),
+        }
+
     def _get_time_issue(self):
         """Why the start and end times of this work cannot be, or ``False``.
 
@@ -539,10 +548,7 @@ class HelpdeskTicketWorkLine(models.Model):
         """
         self.ensure_one()
         start, end = self.time_start, self.time_end
-        values = {
-            "ticket": self.ticket_id.display_name,
-            "date": format_date(self.env, self.date),
-        }
+        values = self._get_message_values()
         if not 0.0 <= start <= 24.0 or not 0.0 <= end <= 24.0:
             return self.env._(
                 "%(ticket)s: the work line of %(date)s has a Start Time or End "
@@ -573,8 +579,7 @@ class HelpdeskTicketWorkLine(models.Model):
         return self.env._(
             "%(ticket)s: the work line of %(date)s has a negative %(field)s: "
             "enter zero or more.",
-            ticket=self.ticket_id.display_name,
-            date=format_date(self.env, self.date),
+            **self._get_message_values(),
             field=field._description_string(self.env),
         )
 
@@ -612,8 +617,7 @@ class HelpdeskTicketWorkLine(models.Model):
             "%(ticket)s: the work of %(date)s would be billed twice: it is already "
             "billed on %(invoices)s (%(quantity)s %(unit)s to invoice). Cancel or "
             "delete one of these invoices, or credit it with a credit note, first.",
-            ticket=self.ticket_id.display_name,
-            date=format_date(self.env, self.date),
+            **self._get_message_values(),
             invoices=invoices._get_helpdesk_references(),
             quantity=formatLang(self.env, self._get_billable_quantity()),
             unit=self.product_uom_id.name or "",
@@ -628,8 +632,7 @@ class HelpdeskTicketWorkLine(models.Model):
             "billed: %(credit_notes)s credits it already. Keep the invoice it "
             "credits, or cancel or delete that credit note first, or lower the "
             "quantity of the credit note.",
-            ticket=self.ticket_id.display_name,
-            date=format_date(self.env, self.date),
+            **self._get_message_values(),
             credit_notes=credit_notes._get_helpdesk_references(),
         )
 
@@ -886,8 +889,7 @@ class HelpdeskTicketWorkLine(models.Model):
         return self.env._(
             "%(ticket)s: the work line of %(date)s has no service or product: "
             "choose one on the line.",
-            ticket=self.ticket_id.display_name,
-            date=format_date(self.env, self.date),
+            **self._get_message_values(),
         )
 
     def _get_missing_hours_issue(self):
@@ -896,8 +898,7 @@ class HelpdeskTicketWorkLine(models.Model):
         return self.env._(
             "%(ticket)s: the work line of %(date)s has no hours to invoice: enter "
             "the hours, or delete the line.",
-            ticket=self.ticket_id.display_name,
-            date=format_date(self.env, self.date),
+            **self._get_message_values(),
         )
 
     def _get_service_issue(self, bad_products):
@@ -906,8 +907,7 @@ class HelpdeskTicketWorkLine(models.Model):
             return False
         return self.env._(
             "%(ticket)s: the work line of %(date)s: %(reason)s",
-            ticket=self.ticket_id.display_name,
-            date=format_date(self.env, self.date),
+            **self._get_message_values(),
             reason=reason,
         )
 
@@ -1040,8 +1040,7 @@ class HelpdeskTicketWorkLine(models.Model):
         """Why this billed work line cannot be changed or deleted, and what to do."""
         self.ensure_one()
         values = {
-            "ticket": self.ticket_id.display_name,
-            "date": format_date(self.env, self.date),
+            **self._get_message_values(),
             # sudo: only the invoice's reference is shown, to a user who may
             # not read invoices but must know which one holds the work line.
             "invoice": self.invoice_id.sudo()._get_helpdesk_reference(),
@@ -1153,8 +1152,7 @@ class HelpdeskTicketWorkLine(models.Model):
                     "%(ticket)s: the work line of %(date)s is on %(invoices)s "
                     "already: approving or rejecting it changes nothing. Cancel "
                     "or delete the invoice first.",
-                    ticket=on_invoice.ticket_id.display_name,
-                    date=format_date(self.env, on_invoice.date),
+                    **on_invoice._get_message_values(),
                     invoices=invoices._get_helpdesk_references(),
                 )
             )
@@ -1172,8 +1170,7 @@ class HelpdeskTicketWorkLine(models.Model):
                     "%(ticket)s: the work line of %(date)s is not approved: "
                     "approve it in Helpdesk > Work to Approve, or take it off "
                     "the invoice, before posting.",
-                    ticket=waiting.ticket_id.display_name,
-                    date=format_date(self.env, waiting.date),
+                    **waiting._get_message_values(),
                 )
             )
 
@@ -1194,8 +1191,7 @@ class HelpdeskTicketWorkLine(models.Model):
                 self.env._(
                     "%(ticket)s: the work line of %(date)s is approved: ask a "
                     "helpdesk manager or a work approver to change it.",
-                    ticket=line.ticket_id.display_name,
-                    date=format_date(self.env, line.date),
+                    **line._get_message_values(),
                 )
             )
         return self.filtered(lambda line: line.approval_state != "to_approve")
