@@ -163,8 +163,8 @@ class HelpdeskTicket(models.Model):
         """Whether invoicing waits for some of this ticket's work to be
         approved (the company invoices approved work only)."""
         self.ensure_one()
-        return self.company_id.helpdesk_invoice_approved_only and any(
-            line.approval_state != "approved" for line in self._get_invoice_work_lines()
+        return any(
+            line._is_waiting_approval() for line in self._get_invoice_work_lines()
         )
 
     @api.depends("company_id", "partner_id.commercial_partner_id")
@@ -300,21 +300,32 @@ class HelpdeskTicket(models.Model):
             ("work_line_ids", "any", [("qty_to_invoice", ">", 0)]),
         ]
 
-    def _get_invoice_work_lines(self):
-        """The work lines of these tickets that an invoice would bill now."""
-        return self.work_line_ids.filtered(lambda line: line._has_hours_to_invoice())
+    def _get_invoice_work_lines(self, without_unapproved=False):
+        """The work lines of these tickets that an invoice would bill now.
 
-    def _get_invoicing_issues(self, invoice_run=None):
+        :param bool without_unapproved: leave out the work waiting for
+            approval, where the company invoices approved work only
+        """
+        lines = self.work_line_ids.filtered(lambda line: line._has_hours_to_invoice())
+        if without_unapproved:
+            lines = lines.filtered(lambda line: not line._is_waiting_approval())
+        return lines
+
+    def _get_invoicing_issues(self, invoice_run=None, without_unapproved=False):
         """Why each of these tickets cannot be invoiced now.
 
         :param invoice_run: the background run that asks, whose own tickets
             it does not hold against itself (``helpdesk.ticket.invoice.run``)
+        :param bool without_unapproved: invoice the approved work of a ticket
+            whose other work waits for approval, instead of skipping it
         :return: ``{ticket: reason}`` for every ticket that must be skipped;
             the tickets missing from it are eligible.
         """
         self._fetch_work_lines()
         bad_products = {}
-        lines_by_company = self._get_invoice_work_lines().grouped("company_id")
+        lines_by_company = self._get_invoice_work_lines(without_unapproved).grouped(
+            "company_id"
+        )
         for company, lines in lines_by_company.items():
             products = lines.product_id.with_company(company)
             for product, reason in products._get_helpdesk_invoicing_issues().items():
@@ -322,7 +333,9 @@ class HelpdeskTicket(models.Model):
         journal_companies = self._get_companies_with_sale_journal()
         issues = {}
         for ticket in self:
-            reason = ticket._get_invoicing_issue(bad_products, journal_companies)
+            reason = ticket._get_invoicing_issue(
+                bad_products, journal_companies, without_unapproved
+            )
             if reason:
                 issues[ticket] = reason
         issues.update(self._get_invoice_run_issues(invoice_run))
@@ -350,13 +363,14 @@ class HelpdeskTicket(models.Model):
             for ticket, run in holders.items()
         }
 
-    def _split_invoiceable(self, invoice_run=None):
+    def _split_invoiceable(self, invoice_run=None, without_unapproved=False):
         """Split these tickets into those to invoice and those to skip.
 
         :param invoice_run: the background run that asks, if one does
+        :param bool without_unapproved: see ``_get_invoicing_issues``
         :return: ``(tickets to invoice, {skipped ticket: reason})``
         """
-        issues = self._get_invoicing_issues(invoice_run)
+        issues = self._get_invoicing_issues(invoice_run, without_unapproved)
         skipped = self.browse([ticket.id for ticket in issues])
         return self - skipped, issues
 
@@ -386,13 +400,16 @@ class HelpdeskTicket(models.Model):
             ],
         )
 
-    def _get_invoicing_issue(self, bad_products, journal_companies):
+    def _get_invoicing_issue(
+        self, bad_products, journal_companies, without_unapproved=False
+    ):
         """The reason this one ticket cannot be invoiced, or ``False``: the
         first of its rules, each a method of its own.
 
         :param dict bad_products: ``{(company, product id): reason}`` for the
             services that cannot be billed
         :param journal_companies: companies that have a sales journal
+        :param bool without_unapproved: see ``_get_invoicing_issues``
         """
         self.ensure_one()
         return (
@@ -400,8 +417,8 @@ class HelpdeskTicket(models.Model):
             or self._get_billing_state_issue()
             or self._get_customer_issue()
             or self._get_journal_issue(journal_companies)
-            or self._get_work_issue(bad_products)
-            or self._get_approval_issue()
+            or self._get_approval_issue(without_unapproved)
+            or self._get_work_issue(bad_products, without_unapproved)
         )
 
     def _get_stage_issue(self):
@@ -453,9 +470,9 @@ class HelpdeskTicket(models.Model):
             company=self.company_id.display_name,
         )
 
-    def _get_work_issue(self, bad_products):
+    def _get_work_issue(self, bad_products, without_unapproved=False):
         """A work line that is not filled in right, or no work left to bill."""
-        to_invoice = self._get_invoice_work_lines()
+        to_invoice = self._get_invoice_work_lines(without_unapproved)
         to_check = self.work_line_ids.filtered(
             lambda line: line in to_invoice or line._is_unfinished()
         )
@@ -478,15 +495,15 @@ class HelpdeskTicket(models.Model):
             ticket=self.display_name,
         )
 
-    def _get_approval_issue(self):
+    def _get_approval_issue(self, without_unapproved=False):
         """Work waiting for approval, where the company invoices approved
-        work only."""
-        if not self.company_id.helpdesk_invoice_approved_only:
-            return False
+        work only: all of it, or any of it unless ``without_unapproved``."""
         waiting = self._get_invoice_work_lines().filtered(
-            lambda line: line.approval_state != "approved"
+            lambda line: line._is_waiting_approval()
         )
-        if not waiting:
+        if not waiting or (
+            without_unapproved and self._get_invoice_work_lines(without_unapproved)
+        ):
             return False
         values = {
             "ticket": self.display_name,
@@ -605,6 +622,7 @@ class HelpdeskTicket(models.Model):
         group_work_lines=False,
         attach_intervention_reports=False,
         invoice_run=None,
+        without_unapproved=False,
     ):
         """Invoice the eligible tickets among these, skipping the others.
 
@@ -616,17 +634,19 @@ class HelpdeskTicket(models.Model):
             intervention reports of the tickets it bills
         :param invoice_run: the background run (``helpdesk.ticket.invoice.run``)
             whose job invoices them, if one does
+        :param bool without_unapproved: invoice the approved work of tickets
+            whose other work waits for approval (``_get_invoicing_issues``)
         :return: the draft customer invoices created (``account.move``)
         :raise UserError: when none of the tickets can be invoiced
         """
         self.env["account.move"].check_access("create")
         self.check_access("write")
         self._lock_for_invoicing()
-        tickets, issues = self._split_invoiceable(invoice_run)
+        tickets, issues = self._split_invoiceable(invoice_run, without_unapproved)
         if not tickets:
             raise UserError(self._nothing_to_invoice_error_message(issues))
         invoice_vals_list = tickets._prepare_invoices_values(
-            group_by_partner, group_work_lines
+            group_by_partner, group_work_lines, without_unapproved
         )
         Move = self.env["account.move"].with_context(default_move_type="out_invoice")
         invoices = create_with_fresh_statistics(Move, invoice_vals_list)
@@ -650,7 +670,9 @@ class HelpdeskTicket(models.Model):
             "Bills the helpdesk tickets %(tickets)s", tickets=html_links(self)
         )
 
-    def _prepare_invoices_values(self, group_by_partner, group_work_lines):
+    def _prepare_invoices_values(
+        self, group_by_partner, group_work_lines, without_unapproved=False
+    ):
         """Values of every invoice that bills these eligible tickets.
 
         One dict per grouping key, ready for one ``account.move.create()``;
@@ -668,7 +690,9 @@ class HelpdeskTicket(models.Model):
             lambda ticket: ticket._get_invoice_grouping_key(group_by_partner)
         )
         no_lines = self.env["helpdesk.ticket.work.line"]
-        lines_by_ticket = self._get_invoice_work_lines().grouped("ticket_id")
+        lines_by_ticket = self._get_invoice_work_lines(without_unapproved).grouped(
+            "ticket_id"
+        )
         invoice_vals_list = []
         for group in groups.values():
             invoice_vals = group._prepare_invoice()

@@ -73,6 +73,12 @@ class HelpdeskTicketInvoiceRun(models.Model):
     attach_intervention_reports = fields.Boolean(
         string="Attach intervention reports", readonly=True
     )
+    without_unapproved_work = fields.Boolean(
+        string="Leave out work waiting for approval",
+        readonly=True,
+        help="Tickets whose work partly waits for approval were invoiced for "
+        "their approved work, instead of being skipped.",
+    )
     line_ids = fields.One2many(
         comodel_name="helpdesk.ticket.invoice.run.line",
         inverse_name="run_id",
@@ -251,6 +257,7 @@ class HelpdeskTicketInvoiceRun(models.Model):
         group_work_lines=False,
         origin="manual",
         attach_intervention_reports=False,
+        without_unapproved=False,
     ):
         """Start invoicing these tickets in the background.
 
@@ -263,13 +270,18 @@ class HelpdeskTicketInvoiceRun(models.Model):
             (``helpdesk_invoicing_group_work_lines``)
         :param bool attach_intervention_reports: attach to each invoice the
             intervention reports of the tickets it bills
+        :param bool without_unapproved: invoice the approved work of tickets
+            whose other work waits for approval (see
+            ``helpdesk.ticket._get_invoicing_issues``)
         :return: the run
         :raise UserError: when none of the tickets can be invoiced
         """
         self.env["account.move"].check_access("create")
         self.check_access("create")
         tickets.check_access("write")
-        eligible, issues = tickets._split_invoiceable()
+        eligible, issues = tickets._split_invoiceable(
+            without_unapproved=without_unapproved
+        )
         if not eligible:
             raise UserError(tickets._nothing_to_invoice_error_message(issues))
         batches = self._split_in_batches(eligible, group_by_partner)
@@ -304,6 +316,7 @@ class HelpdeskTicketInvoiceRun(models.Model):
                 "group_by_partner": group_by_partner,
                 "group_work_lines": group_work_lines is True,
                 "attach_intervention_reports": attach_intervention_reports,
+                "without_unapproved_work": without_unapproved,
                 "company_id": companies.id if len(companies) == 1 else False,
                 "job_count": len(batches),
             }

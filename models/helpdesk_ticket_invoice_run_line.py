@@ -98,7 +98,9 @@ class HelpdeskTicketInvoiceRunLine(models.Model):
         lines = self.filtered(lambda line: line.state in ("pending", "failed"))
         if not lines:
             return self.env._("Nothing left to invoice: this batch was done before.")
-        eligible, issues = lines.ticket_id._split_invoiceable(run)
+        eligible, issues = lines.ticket_id._split_invoiceable(
+            run, run.without_unapproved_work
+        )
         line_by_ticket = {line.ticket_id: line for line in lines}
         invoices = self.env["account.move"]
         to_invoice = lines.filtered(lambda line: line.ticket_id in eligible)
@@ -107,6 +109,7 @@ class HelpdeskTicketInvoiceRunLine(models.Model):
                 group_by_partner=run.group_by_partner,
                 group_work_lines=group_work_lines,
                 invoice_run=run,
+                without_unapproved=run.without_unapproved_work,
             )
         report_issue = (
             run.attach_intervention_reports and invoices._attach_reports_of_batch()

@@ -1124,6 +1124,15 @@ class HelpdeskTicketWorkLine(models.Model):
             "context": {"default_work_line_ids": self.ids},
         }
 
+    def _is_waiting_approval(self):
+        """Whether this work waits for approval before it is invoiced: its
+        company invoices approved work only, and it is not approved."""
+        self.ensure_one()
+        return (
+            self.company_id.helpdesk_invoice_approved_only
+            and self.approval_state != "approved"
+        )
+
     def _check_approver(self):
         """Only helpdesk managers and work approvers approve or reject work."""
         if self.env.su or self.env.user.has_group(APPROVER_GROUP):
@@ -1160,10 +1169,7 @@ class HelpdeskTicketWorkLine(models.Model):
     def _check_approved(self):
         """Refuse to bill work that waits for approval, where the company
         invoices approved work only (checked where the customer is billed)."""
-        waiting = self.filtered(
-            lambda line: line.company_id.helpdesk_invoice_approved_only
-            and line.approval_state != "approved"
-        )[:1]
+        waiting = self.filtered(lambda line: line._is_waiting_approval())[:1]
         if waiting:
             raise UserError(
                 self.env._(

@@ -13,10 +13,12 @@ rejected work.
 
 from datetime import date
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
 from .common import HelpdeskInvoicingCommon
+from .queue_job_helpers import trap_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -68,6 +70,56 @@ class TestApproval(HelpdeskInvoicingCommon):
         self.assertEqual(self.ticket.billing_state_detail, "to_invoice")
         invoice = self._invoice(self.ticket)
         self.assertEqual(self._product_lines(invoice).helpdesk_work_line_ids, self.work)
+
+    def test_the_clerk_may_leave_out_the_work_waiting_for_approval(self):
+        """Ticked, the ticket is invoiced for its approved work; the rest
+        stays to invoice, waiting; a ticket with no approved work is still
+        skipped. The pop-up's preview says so before confirming."""
+        self._approve_only()
+        self.work[0].with_user(self.approver).action_approve()
+        waiting_only = self._create_ticket(
+            self.verdi, [(date(2026, 3, 4), self.support, 2.0)]
+        )
+        tickets = self.ticket + waiting_only
+        wizard = (
+            self.env["helpdesk.ticket.invoice"]
+            .with_user(self.clerk)
+            .create(
+                {
+                    "ticket_ids": [Command.set(tickets.ids)],
+                    "without_unapproved_work": True,
+                }
+            )
+        )
+        self.assertTrue(wizard.approval_required)
+        self.assertEqual(wizard.invoiceable_ticket_ids, self.ticket)
+        self.assertEqual(wizard.hours_total, 3.0)
+        self.assertIn("1 work line waits for approval", wizard.skipped_reasons)
+
+        wizard.action_create_invoices()
+        invoice = self.ticket.invoice_ids
+        self.assertEqual(
+            self._product_lines(invoice).helpdesk_work_line_ids, self.work[0]
+        )
+        self.assertEqual(self.work[1].qty_to_invoice, 1.5)
+        self.assertEqual(self.ticket.billing_state_detail, "waiting_approval")
+        self.assertFalse(waiting_only.invoice_ids)
+
+    def test_a_background_run_leaves_out_what_the_clerk_said(self):
+        self._approve_only()
+        self.work[0].with_user(self.approver).action_approve()
+        with trap_jobs() as trap:
+            run = (
+                self.env["helpdesk.ticket.invoice.run"]
+                .with_user(self.clerk)
+                ._start(self.ticket, without_unapproved=True)
+            )
+        self.assertTrue(run.without_unapproved_work)
+        trap.perform_enqueued_jobs()
+        self.assertEqual(
+            self._product_lines(self.ticket.invoice_ids).helpdesk_work_line_ids,
+            self.work[0],
+        )
 
     def test_only_approvers_approve_or_reject(self):
         for action in (

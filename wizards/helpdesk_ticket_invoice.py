@@ -33,6 +33,13 @@ class HelpdeskTicketInvoice(models.TransientModel):
         help="Each invoice gets the intervention report (PDF) of every ticket "
         "it bills as an attachment: the invoice's Send button mails them with it.",
     )
+    without_unapproved_work = fields.Boolean(
+        string="Leave out work waiting for approval",
+        help="Where the company invoices approved work only: invoice the "
+        "approved work of a ticket whose other work waits for approval, "
+        "instead of skipping the ticket. The work left out stays to invoice.",
+    )
+    approval_required = fields.Boolean(compute="_compute_approval_required")
     run_in_background = fields.Boolean(
         # Capitalised as the other options are.
         string="Run in background",
@@ -133,19 +140,32 @@ class HelpdeskTicketInvoice(models.TransientModel):
         for wizard in self:
             wizard.run_in_background = len(wizard.ticket_ids) > threshold
 
+    @api.depends("ticket_ids")
+    def _compute_approval_required(self):
+        for wizard in self:
+            wizard.approval_required = any(
+                wizard.ticket_ids.company_id.mapped("helpdesk_invoice_approved_only")
+            )
+
     @api.model
     def _default_all_ready_tickets(self):
         return not self._get_selected_ticket_ids()
 
     @api.depends(
-        "ticket_ids", "group_by_partner", "group_work_lines", "all_ready_tickets"
+        "ticket_ids",
+        "group_by_partner",
+        "group_work_lines",
+        "all_ready_tickets",
+        "without_unapproved_work",
     )
     def _compute_preview(self):
         """The invoices confirming would make, and what is skipped: built once
         (in memory) for the rows, their totals and the e-invoicing warnings."""
         for wizard in self:
             tickets = wizard.ticket_ids._origin
-            invoiceable, issues = tickets._split_invoiceable()
+            invoiceable, issues = tickets._split_invoiceable(
+                without_unapproved=wizard.without_unapproved_work
+            )
             previews = wizard._get_invoice_previews(invoiceable)
             rows = wizard._prepare_preview_rows(previews)
             currencies = {row["currency_id"] for row in rows}
@@ -191,7 +211,7 @@ class HelpdeskTicketInvoice(models.TransientModel):
         if not tickets:
             return []
         invoice_vals_list = tickets._prepare_invoices_values(
-            self.group_by_partner, self.group_work_lines
+            self.group_by_partner, self.group_work_lines, self.without_unapproved_work
         )
         Move = self.env["account.move"]
         moves = Move.concat(
@@ -425,6 +445,7 @@ class HelpdeskTicketInvoice(models.TransientModel):
                     self.group_by_partner,
                     self.group_work_lines,
                     attach_intervention_reports=self.attach_intervention_reports,
+                    without_unapproved=self.without_unapproved_work,
                 )
                 ._get_form_action()
             )
@@ -432,6 +453,7 @@ class HelpdeskTicketInvoice(models.TransientModel):
             group_by_partner=self.group_by_partner,
             group_work_lines=self.group_work_lines,
             attach_intervention_reports=self.attach_intervention_reports,
+            without_unapproved=self.without_unapproved_work,
         )
         return {
             "type": "ir.actions.client",
