@@ -11,7 +11,7 @@
     "maintainers": [],
     "license": "AGPL-3",
     "development_status": "Beta",
-    "depends": ["helpdesk_mgmt", "account", "queue_job"],
+    "depends": ["helpdesk_mgmt", "portal", "account", "queue_job"],
     "data": [
         "security/helpdesk_mgmt_invoicing_security.xml",
         "security/ir.model.access.csv",
@@ -26,6 +26,8 @@
         "report/helpdesk_ticket_reports.xml",
         "views/helpdesk_ticket_invoice_run_views.xml",
         "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/helpdesk_ticket_portal_templates.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

@@ -10,3 +10,5 @@ from . import helpdesk_ticket_invoice_run
 from . import helpdesk_ticket_invoice_run_line
 from . import res_partner
 from . import queue_job
+from . import res_company
+from . import res_config_settings

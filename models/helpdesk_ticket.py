@@ -1,10 +1,14 @@
 # Copyright 2026 helpdesk_mgmt_invoicing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import base64
+import binascii
+
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_datetime
+from odoo.tools.image import base64_to_image
 
 from ..db_statistics import create_with_fresh_statistics
 from .helpdesk_ticket_invoice_run import CHANNEL as INVOICING_CHANNEL
@@ -15,6 +19,10 @@ from .helpdesk_ticket_invoice_run import positive_int_parameter
 # "Documents"), far within Odoo's request time limit (limit_time_real, 120 s).
 # System parameter helpdesk_mgmt_invoicing.report_background_threshold.
 DEFAULT_REPORT_BACKGROUND_THRESHOLD = 200
+# The largest drawn signature accepted (decoded): the portal's signature pad
+# makes PNGs of a few dozen kilobytes; anything far bigger is not a signature.
+MAX_SIGNATURE_SIZE = 512 * 1024
+REPORT_ACTION = "helpdesk_mgmt_invoicing.helpdesk_ticket_report_intervention_action"
 
 
 class HelpdeskTicket(models.Model):
@@ -107,6 +115,38 @@ class HelpdeskTicket(models.Model):
     invoice_count = fields.Integer(
         compute="_compute_invoice_ids", groups="base.group_user"
     )
+    # The customer's signature of the intervention report: written only by
+    # _sign_intervention_report (portal or "Sign Report"), cleared when the
+    # work it signed changes.
+    intervention_signed_by = fields.Char(
+        string="Report Signed By",
+        readonly=True,
+        copy=False,
+        help="Name of the person who signed the intervention report for the customer.",
+    )
+    intervention_signed_on = fields.Datetime(
+        string="Report Signed On", readonly=True, copy=False
+    )
+    intervention_signature = fields.Image(
+        string="Customer's Signature",
+        readonly=True,
+        copy=False,
+        attachment=True,
+        max_width=1024,
+        max_height=1024,
+    )
+    intervention_sign_state = fields.Selection(
+        selection=[
+            ("no_work", "No Work to Sign"),
+            ("to_sign", "To Sign"),
+            ("signed", "Signed"),
+        ],
+        string="Report Signature",
+        compute="_compute_intervention_sign_state",
+        help="To Sign: the ticket has work on its intervention report that the "
+        "customer has not signed (or that changed since they signed). Signed: "
+        "the customer signed the report as it stands.",
+    )
 
     @api.depends(
         "billable",
@@ -124,6 +164,18 @@ class HelpdeskTicket(models.Model):
                 ticket.billing_state = "invoiced"
             else:
                 ticket.billing_state = "to_invoice"
+
+    @api.depends("intervention_signed_on", "work_line_ids.billing_type")
+    def _compute_intervention_sign_state(self):
+        for ticket in self:
+            if ticket.intervention_signed_on:
+                ticket.intervention_sign_state = "signed"
+            elif ticket.sudo()._get_intervention_report_lines():
+                # sudo: whether work exists, for a customer who may not
+                # read work lines; the lines themselves are not shown.
+                ticket.intervention_sign_state = "to_sign"
+            else:
+                ticket.intervention_sign_state = "no_work"
 
     @api.depends(
         "billing_state",
@@ -831,6 +883,10 @@ class HelpdeskTicket(models.Model):
             lambda line: line.billing_type != "not_billed"
         )
 
+    def _get_report_base_filename(self):
+        """File name of the PDF the portal downloads (portal's _show_report)."""
+        return self._get_intervention_report_filename()
+
     def action_print_intervention_reports(self):
         """Print menu: the intervention reports of these tickets in one PDF.
 
@@ -970,6 +1026,154 @@ class HelpdeskTicket(models.Model):
             "them again.",
             tickets=", ".join(self.mapped("display_name")),
             reason=reason,
+        )
+
+    # ------------------------------------------------------------------
+    # Signature of the intervention report
+    # ------------------------------------------------------------------
+
+    def _sign_intervention_report(self, name, signature, author=None):
+        """The customer signs this ticket's intervention report: store who
+        signed, when and the drawn signature, and post the signed PDF in the
+        chatter. The one path of the portal's Sign and of "Sign Report".
+
+        :param str name: the signer's name, as typed
+        :param str signature: the drawn signature, a base64 image
+        :param author: partner who posts the signed report (default: the
+            user's)
+        :raise UserError: nothing to sign, already signed, or a missing or
+            bad name or signature; nothing is stored then
+        """
+        self.ensure_one()
+        name = (name or "").strip() if isinstance(name, str) else ""
+        self._check_intervention_signable()
+        self._check_intervention_signature(name, signature)
+        self.write(
+            {
+                "intervention_signed_by": name,
+                "intervention_signed_on": fields.Datetime.now(),
+                "intervention_signature": signature,
+            }
+        )
+        self._post_signed_intervention_report(author or self.env.user.partner_id)
+        return True
+
+    def _check_intervention_signable(self):
+        """Refuse to sign a report with no work on it, or signed already."""
+        for ticket in self:
+            if ticket.intervention_signed_on:
+                raise UserError(
+                    self.env._(
+                        "The intervention report of %(ticket)s is already signed "
+                        "by %(name)s on %(date)s: it needs no other signature "
+                        "until its work changes.",
+                        ticket=ticket.display_name,
+                        name=ticket.intervention_signed_by,
+                        date=format_datetime(self.env, ticket.intervention_signed_on),
+                    )
+                )
+            if not ticket._get_intervention_report_lines():
+                raise UserError(
+                    self.env._(
+                        "The intervention report of %(ticket)s lists no work: "
+                        "there is nothing to sign yet. Sign it once the work "
+                        "is logged.",
+                        ticket=ticket.display_name,
+                    )
+                )
+
+    def _check_intervention_signature(self, name, signature):
+        """Refuse an empty name, or signature data that is not a small image."""
+        self.ensure_one()
+        if not name:
+            raise UserError(
+                self.env._(
+                    "Type the name of the person signing the intervention "
+                    "report of %(ticket)s.",
+                    ticket=self.display_name,
+                )
+            )
+        if not signature or not isinstance(signature, str | bytes):
+            raise UserError(
+                self.env._(
+                    "Draw the signature for the intervention report of "
+                    "%(ticket)s: it is missing.",
+                    ticket=self.display_name,
+                )
+            )
+        try:
+            data = base64.b64decode(signature, validate=True)
+        except (binascii.Error, ValueError):
+            data = None
+        if data is not None and len(data) > MAX_SIGNATURE_SIZE:
+            raise UserError(
+                self.env._(
+                    "The signature sent for the intervention report of "
+                    "%(ticket)s is too large (%(size)s kB, at most %(max)s kB): "
+                    "draw it again with the signature pad.",
+                    ticket=self.display_name,
+                    size=len(data) // 1024,
+                    max=MAX_SIGNATURE_SIZE // 1024,
+                )
+            )
+        try:
+            if data is None:
+                raise ValueError
+            base64_to_image(signature)
+        except (UserError, ValueError, OSError):
+            raise UserError(
+                self.env._(
+                    "The signature sent for the intervention report of "
+                    "%(ticket)s is not an image: draw it again with the "
+                    "signature pad.",
+                    ticket=self.display_name,
+                )
+            ) from None
+
+    def _post_signed_intervention_report(self, author):
+        """Post "Intervention report signed by ..." with the signed PDF, as
+        ``author`` (a partner)."""
+        self.ensure_one()
+        # sudo: the report of a ticket the signer may sign (checked by the
+        # caller); a portal customer may not read its work lines otherwise.
+        content, _report_type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf(REPORT_ACTION, res_ids=self.ids)
+        )
+        self.message_post(
+            body=self.env._(
+                "Intervention report signed by %(name)s.",
+                name=self.intervention_signed_by,
+            ),
+            attachments=[(f"{self._get_intervention_report_filename()}.pdf", content)],
+            author_id=author.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    def _reset_intervention_signature(self):
+        """The work of these signed tickets changed: their reports are to
+        sign again, and their chatter says so (the signed PDF stays in it)."""
+        signed = self.filtered("intervention_signed_on")
+        if not signed:
+            return
+        for ticket in signed:
+            ticket.message_post(
+                body=self.env._(
+                    "The work changed after %(name)s signed the intervention "
+                    "report on %(date)s: the report is to sign again.",
+                    name=ticket.intervention_signed_by,
+                    date=format_datetime(self.env, ticket.intervention_signed_on),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        signed.write(
+            {
+                "intervention_signed_by": False,
+                "intervention_signed_on": False,
+                "intervention_signature": False,
+            }
         )
 
 

@@ -642,6 +642,7 @@ class HelpdeskTicketWorkLine(models.Model):
                 )
             )
         lines = super().create(vals_list)
+        lines._get_intervention_report_tickets()._reset_intervention_signature()
         if any(vals.get("invoice_line_ids") for vals in vals_list):
             self.env["account.move.line"].sudo().browse(
                 {
@@ -676,7 +677,50 @@ class HelpdeskTicketWorkLine(models.Model):
             self._check_not_invoiced()
         if self._get_pricing_fields().intersection(vals):
             self._check_pricing_access(self.ticket_id)
-        return super().write(vals)
+        if not self._get_intervention_report_fields().intersection(vals):
+            return super().write(vals)
+        signed = self._get_intervention_report_tickets()
+        result = super().write(vals)
+        (
+            signed | self._get_intervention_report_tickets()
+        )._reset_intervention_signature()
+        return result
+
+    def unlink(self):
+        signed = self._get_intervention_report_tickets()
+        result = super().unlink()
+        signed._reset_intervention_signature()
+        return result
+
+    @api.model
+    def _get_intervention_report_fields(self):
+        """The fields the intervention report prints: changed on signed work,
+        they ask the customer for a new signature."""
+        return {
+            "ticket_id",
+            "date",
+            "user_id",
+            "product_id",
+            "product_uom_id",
+            "billing_type",
+            "name",
+            "time_start",
+            "time_end",
+            "hours_worked",
+            "quantity",
+        }
+
+    def _get_intervention_report_tickets(self):
+        """The signed tickets whose intervention report lists these lines.
+
+        sudo: whoever may change the work changes what was signed; the
+        signature fields follow, whatever the user's rights on the ticket.
+        """
+        return (
+            self.sudo()
+            .filtered(lambda line: line.billing_type != "not_billed")
+            .ticket_id.filtered("intervention_signed_on")
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):

@@ -27,3 +27,4 @@ from . import test_screens_tour
 from . import test_side_doors
 from . import test_billing_properties
 from . import test_figures
+from . import test_portal_sign
