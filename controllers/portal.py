@@ -93,3 +93,28 @@ class CustomerPortalHelpdeskInvoicing(CustomerPortalHelpdesk):
             "force_refresh": True,
             "redirect_url": ticket_sudo.get_portal_url(query_string="&message=sign_ok"),
         }
+
+    @http.route(
+        ["/my/ticket/<int:ticket_id>/dispute"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_ticket_dispute(self, ticket_id, access_token=None, comment=None, **kw):
+        """Dispute the ticket's work, with a comment (the page's form)."""
+        ticket_sudo = self._get_ticket_for_customer(ticket_id, access_token)
+        if ticket_sudo is None:
+            return request.redirect("/my")
+        try:
+            with request.env.cr.savepoint():
+                ticket_sudo._dispute_work(
+                    comment, author=self._get_ticket_signer(ticket_sudo)
+                )
+        except UserError as error:
+            values = self._ticket_get_page_view_values(ticket_sudo, access_token)
+            values["dispute_error"] = error.args[0]
+            return request.render("helpdesk_mgmt.portal_helpdesk_ticket_page", values)
+        return request.redirect(
+            ticket_sudo.get_portal_url(query_string="&message=dispute_ok")
+        )

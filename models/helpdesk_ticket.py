@@ -135,6 +135,18 @@ class HelpdeskTicket(models.Model):
         max_width=1024,
         max_height=1024,
     )
+    # The customer's dispute of the ticket's work, from the portal: the
+    # ticket is not invoiced until someone resolves it (Resolve Dispute).
+    work_disputed_on = fields.Datetime(
+        string="Work Disputed On",
+        readonly=True,
+        copy=False,
+        help="When the customer disputed the work of this ticket from the "
+        "portal. Invoicing skips the ticket until the dispute is resolved.",
+    )
+    work_dispute_comment = fields.Text(
+        string="Customer's Dispute", readonly=True, copy=False
+    )
     intervention_sign_state = fields.Selection(
         selection=[
             ("no_work", "No Work to Sign"),
@@ -426,9 +438,11 @@ class HelpdeskTicket(models.Model):
         return (
             self._get_stage_issue()
             or self._get_billing_state_issue()
+            or self._get_dispute_issue()
             or self._get_customer_issue()
             or self._get_journal_issue(journal_companies)
             or self._get_work_issue(bad_products)
+            or self._get_signature_issue()
         )
 
     def _get_stage_issue(self):
@@ -453,6 +467,31 @@ class HelpdeskTicket(models.Model):
                 ticket=self.display_name,
             )
         return False
+
+    def _get_dispute_issue(self):
+        if not self.work_disputed_on:
+            return False
+        return self.env._(
+            "%(ticket)s: disputed by the customer on %(date)s: resolve the "
+            "dispute (Resolve Dispute on the ticket) before invoicing it.",
+            ticket=self.display_name,
+            date=format_datetime(self.env, self.work_disputed_on),
+        )
+
+    def _get_signature_issue(self):
+        """With the company's Invoice Signed Work Only: the customer has not
+        signed the intervention report as it stands."""
+        if (
+            not self.company_id.helpdesk_invoice_signed_only
+            or self.intervention_sign_state != "to_sign"
+        ):
+            return False
+        return self.env._(
+            "%(ticket)s: intervention report not signed: have the customer "
+            "sign it (Sign Report on the ticket, or send it for signature) "
+            "before invoicing it.",
+            ticket=self.display_name,
+        )
 
     def _get_customer_issue(self):
         customer = self.commercial_partner_id
@@ -1175,6 +1214,100 @@ class HelpdeskTicket(models.Model):
                 "intervention_signature": False,
             }
         )
+
+    # ------------------------------------------------------------------
+    # Dispute of the work
+    # ------------------------------------------------------------------
+
+    def _dispute_work(self, comment, author):
+        """The customer disputes the work of this ticket: keep when and why,
+        post their comment in the chatter, and give the team leader (or the
+        ticket's assignee) an activity to resolve it.
+
+        :param str comment: what the customer disputes
+        :param author: the customer's partner who disputes
+        :raise UserError: no comment, no work, or disputed already
+        """
+        self.ensure_one()
+        comment = (comment or "").strip() if isinstance(comment, str) else ""
+        if self.work_disputed_on:
+            raise UserError(
+                self.env._(
+                    "The work of %(ticket)s is already disputed (on %(date)s): "
+                    "wait for the answer, or write in the ticket's chat.",
+                    ticket=self.display_name,
+                    date=format_datetime(self.env, self.work_disputed_on),
+                )
+            )
+        if not self._get_intervention_report_lines():
+            raise UserError(
+                self.env._(
+                    "%(ticket)s lists no work: there is nothing to dispute.",
+                    ticket=self.display_name,
+                )
+            )
+        if not comment:
+            raise UserError(
+                self.env._(
+                    "Say what you dispute in the work of %(ticket)s: the "
+                    "comment is missing.",
+                    ticket=self.display_name,
+                )
+            )
+        self.write(
+            {"work_disputed_on": fields.Datetime.now(), "work_dispute_comment": comment}
+        )
+        self.message_post(
+            body=self.env._(
+                "Work disputed by %(name)s: %(comment)s",
+                name=author.display_name,
+                comment=comment,
+            ),
+            author_id=author.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        responsible = self.team_id.user_id or self.user_id
+        self.activity_schedule(
+            "helpdesk_mgmt_invoicing.mail_activity_type_work_dispute",
+            note=comment,
+            user_id=responsible.id or self.env.ref("base.user_admin").id,
+        )
+        return True
+
+    def _resolve_work_dispute(self, note):
+        """Someone resolved the customer's dispute: the ticket may be invoiced
+        again; the note says how, in the chatter and on the activity."""
+        self.ensure_one()
+        if not self.work_disputed_on:
+            raise UserError(
+                self.env._(
+                    "The work of %(ticket)s is not disputed: there is nothing "
+                    "to resolve.",
+                    ticket=self.display_name,
+                )
+            )
+        self.write({"work_disputed_on": False, "work_dispute_comment": False})
+        self.activity_feedback(
+            ["helpdesk_mgmt_invoicing.mail_activity_type_work_dispute"], feedback=note
+        )
+        self.message_post(
+            body=self.env._("Dispute of the work resolved: %(note)s", note=note),
+            subtype_xmlid="mail.mt_note",
+        )
+        return True
+
+    def action_resolve_work_dispute(self):
+        """Resolve Dispute: a pop-up asks how it was resolved."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Resolve Dispute"),
+            "res_model": "helpdesk.ticket.dispute.resolve",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_ticket_id": self.id},
+        }
 
 
 def html_links(records):

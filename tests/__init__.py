@@ -29,3 +29,4 @@ from . import test_billing_properties
 from . import test_figures
 from . import test_portal_sign
 from . import test_sign_report
+from . import test_portal_dispute

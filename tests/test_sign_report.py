@@ -90,7 +90,7 @@ class TestSignedReport(SignedReportCommon):
 
     def test_changed_work_is_to_sign_again(self):
         line = self.ticket.work_line_ids.filtered(
-            lambda l: l.product_id == self.support
+            lambda work: work.product_id == self.support
         )
         changes = {
             "changed": lambda: line.with_user(self.technician).write({"quantity": 3.0}),

@@ -1,2 +1,3 @@
 from . import helpdesk_ticket_invoice
 from . import helpdesk_ticket_invoice_preview
+from . import helpdesk_ticket_dispute_resolve
