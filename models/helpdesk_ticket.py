@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import base64
 import binascii
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -134,6 +135,16 @@ class HelpdeskTicket(models.Model):
         attachment=True,
         max_width=1024,
         max_height=1024,
+    )
+    intervention_sign_requested_on = fields.Datetime(
+        string="Sent for Signature On",
+        readonly=True,
+        copy=False,
+        help="When the intervention report was last sent to the customer to "
+        "sign (Send for Signature).",
+    )
+    intervention_sign_reminded_on = fields.Datetime(
+        string="Signature Reminder Sent On", readonly=True, copy=False
     )
     # The customer's dispute of the ticket's work, from the portal: the
     # ticket is not invoiced until someone resolves it (Resolve Dispute).
@@ -1308,6 +1319,90 @@ class HelpdeskTicket(models.Model):
             "target": "new",
             "context": {"default_ticket_id": self.id},
         }
+
+    def message_post(self, **kwargs):
+        # Send for Signature's composer: the report is now asked for.
+        if self.env.context.get("mark_intervention_sign_requested"):
+            self.write(
+                {
+                    "intervention_sign_requested_on": fields.Datetime.now(),
+                    "intervention_sign_reminded_on": False,
+                }
+            )
+        return super().message_post(**kwargs)
+
+    def action_sign_intervention_report(self):
+        """Sign Report: the customer signs on the technician's tablet."""
+        self.ensure_one()
+        self._check_intervention_signable()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Sign Report"),
+            "res_model": "helpdesk.ticket.sign",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_ticket_id": self.id,
+                "default_name": self.partner_id.name,
+            },
+        }
+
+    def action_send_for_signature(self):
+        """Send for Signature: the mail composer with the template that
+        sends the customer the link to sign, as sale's Send by Email."""
+        self.ensure_one()
+        self._check_intervention_signable()
+        self._portal_ensure_token()
+        template = self.env.ref(
+            "helpdesk_mgmt_invoicing.mail_template_intervention_sign_request"
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment",
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+                "force_email": True,
+                "mark_intervention_sign_requested": True,
+            },
+        }
+
+    @api.model
+    def _cron_remind_intervention_signature(self):
+        """Remind the customers of the reports sent for signature and still
+        unsigned after their company's Signature Reminder days (once per
+        request; companies with 0 days send none)."""
+        template = self.env.ref(
+            "helpdesk_mgmt_invoicing.mail_template_intervention_sign_reminder"
+        )
+        now = fields.Datetime.now()
+        companies = self.env["res.company"].search(
+            [("helpdesk_signature_reminder_days", ">", 0)]
+        )
+        for company in companies:
+            tickets = self.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("intervention_signed_on", "=", False),
+                    ("intervention_sign_reminded_on", "=", False),
+                    (
+                        "intervention_sign_requested_on",
+                        "<=",
+                        now - timedelta(days=company.helpdesk_signature_reminder_days),
+                    ),
+                ]
+            ).filtered(lambda ticket: ticket.intervention_sign_state == "to_sign")
+            for ticket in tickets:
+                ticket.message_post_with_source(
+                    template, subtype_xmlid="mail.mt_comment"
+                )
+            tickets.write({"intervention_sign_reminded_on": now})
 
 
 def html_links(records):
