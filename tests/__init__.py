@@ -31,3 +31,4 @@ from . import test_portal_sign
 from . import test_sign_report
 from . import test_portal_dispute
 from . import test_sign_back_office
+from . import test_sign_tour
