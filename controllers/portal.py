@@ -42,9 +42,9 @@ class CustomerPortalHelpdeskInvoicing(CustomerPortalHelpdesk):
         )
 
     @staticmethod
-    def _get_ticket_signer(ticket_sudo):
-        """Who signs: the portal user, or the ticket's contact for a visitor
-        with the ticket's link (as sale's quotations)."""
+    def _get_portal_author(ticket_sudo):
+        """Who signs or disputes: the portal user, or the ticket's contact
+        for a visitor with the ticket's link (as sale's quotations)."""
         user = request.env.user
         return ticket_sudo.partner_id if user._is_public() else user.partner_id
 
@@ -85,7 +85,7 @@ class CustomerPortalHelpdeskInvoicing(CustomerPortalHelpdesk):
             # A savepoint: a signature whose PDF cannot be printed is not kept.
             with request.env.cr.savepoint():
                 ticket_sudo._sign_intervention_report(
-                    name, signature, author=self._get_ticket_signer(ticket_sudo)
+                    name, signature, author=self._get_portal_author(ticket_sudo)
                 )
         except UserError as error:
             return {"error": error.args[0]}
@@ -109,7 +109,7 @@ class CustomerPortalHelpdeskInvoicing(CustomerPortalHelpdesk):
         try:
             with request.env.cr.savepoint():
                 ticket_sudo._dispute_work(
-                    comment, author=self._get_ticket_signer(ticket_sudo)
+                    comment, author=self._get_portal_author(ticket_sudo)
                 )
         except UserError as error:
             values = self._ticket_get_page_view_values(ticket_sudo, access_token)

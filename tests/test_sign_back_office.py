@@ -114,3 +114,25 @@ class TestSignBackOffice(SignedReportCommon):
             reminders + 1,
         )
         self.assertIsInstance(self.ticket.intervention_sign_reminded_on, datetime)
+
+    def test_other_company_technician(self):
+        """A technician of another company reaches neither the ticket nor
+        its pop-ups."""
+        other = self.env["res.company"].create({"name": "Altra Sede S.r.l."})
+        technician = new_test_user(
+            self.env,
+            login="hdi-bo-other-technician",
+            groups="helpdesk_mgmt.group_helpdesk_user",
+            company_id=other.id,
+            company_ids=[(6, 0, other.ids)],
+        )
+        with self.assertRaises(AccessError):
+            self.ticket.with_user(technician).action_sign_intervention_report()
+        with self.assertRaises(AccessError):
+            self.env["helpdesk.ticket.sign"].with_user(technician).create(
+                {"ticket_id": self.ticket.id, "name": "Me", "signature": self.signature}
+            )
+        with self.assertRaises(AccessError):
+            self.env["helpdesk.ticket.dispute.resolve"].with_user(technician).create(
+                {"ticket_id": self.ticket.id, "note": "Done"}
+            )
