@@ -149,7 +149,6 @@ class HelpdeskTicket(models.Model):
     # The customer's dispute of the ticket's work, from the portal: the
     # ticket is not invoiced until someone resolves it (Resolve Dispute).
     work_disputed_on = fields.Datetime(
-        string="Work Disputed On",
         readonly=True,
         copy=False,
         help="When the customer disputed the work of this ticket from the "

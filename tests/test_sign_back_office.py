@@ -54,7 +54,7 @@ class TestSignBackOffice(SignedReportCommon):
         wizard = (
             self.env["helpdesk.ticket.sign"]
             .with_user(self.technician)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({})
         )
         with self.assertRaisesRegex(UserError, "Draw the signature"):
@@ -136,3 +136,14 @@ class TestSignBackOffice(SignedReportCommon):
             self.env["helpdesk.ticket.dispute.resolve"].with_user(technician).create(
                 {"ticket_id": self.ticket.id, "note": "Done"}
             )
+
+    def test_send_for_signature_in_italian(self):
+        self.env["res.lang"]._activate_lang("it_IT")
+        self.env["ir.module.module"]._load_module_terms(
+            ["helpdesk_mgmt_invoicing"], ["it_IT"], overwrite=True
+        )
+        (self.rossi | self.rossi.child_ids).lang = "it_IT"
+        action = self.ticket.with_user(self.technician).action_send_for_signature()
+        with Form.from_action(self.env(user=self.technician), action) as composer:
+            self.assertIn("rapportino d'intervento", composer.subject)
+            self.assertIn("Firma il rapportino d'intervento", composer.body)

@@ -101,7 +101,8 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_sign_report_tou
         },
         {
             content: "Sign Report",
-            trigger: ".o_form_view .o_statusbar_buttons button[name='action_sign_intervention_report']",
+            trigger:
+                ".o_form_view .o_statusbar_buttons button[name='action_sign_intervention_report']",
             run: "click",
         },
         {
@@ -130,7 +131,8 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_sign_report_tou
         },
         {
             content: "The report is signed",
-            trigger: ".o_form_view div[name='intervention_signed_by']:contains('Mario Rossi')",
+            trigger:
+                ".o_form_view div[name='intervention_signed_by']:contains('Mario Rossi')",
         },
     ],
 });
