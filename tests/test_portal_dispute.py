@@ -58,6 +58,7 @@ class TestPortalDispute(DisputeCommon):
         response = self._dispute("Only one hour on 2 March, not two.")
         self.assertIn("message=dispute_ok", response.url)
         self.assertIn("Disputed on", response.text)
+        self.assertIn("Your dispute was sent", response.text)
         self.assertNotIn("modal_work_dispute", response.text)
         ticket = self.ticket
         ticket.invalidate_recordset()

@@ -180,8 +180,9 @@ class TestPortalSign(PortalSignCommon):
             message.attachment_ids.mapped("name"),
             [f"Intervention Report - {ticket.number}.pdf"],
         )
-        # The page says who signed; the dialog is gone.
-        response = self.url_open(f"/my/ticket/{ticket.id}")
+        # The page thanks the customer, says who signed; the dialog is gone.
+        response = self.url_open(result["redirect_url"])
+        self.assertIn("Thank you: the intervention report is signed", response.text)
         self.assertIn("Signed by Mario Rossi", response.text)
         self.assertNotIn("modal_intervention_sign", response.text)
         # Signing twice: refused, the first signature stays.
