@@ -1,4 +1,4 @@
-# The project's commands. See README.rst, "Development".
+# The project's commands. See DEVELOPMENT.rst.
 .PHONY: run test test-quick lint bench odoo-clone
 
 run:   ## serve Odoo with the add-on and demo data on http://localhost:8069
@@ -13,7 +13,7 @@ test-quick:  ## the edit-run loop: all but the slow tests (tagged hdi_slow), no 
 lint:
 	@bash tools/lint.sh
 
-bench: ## batch-invoicing benchmark (see README.rst)
+bench: ## batch-invoicing benchmark (see DEVELOPMENT.rst)
 	@bash tools/bench.sh $(ARGS)
 
 odoo-clone: ## shallow clone of upstream Odoo 18.0 into $$ODOO_SRC or ~/odoo-18.0 (needs network)

@@ -4,7 +4,7 @@
     "name": "Helpdesk Ticket Invoicing",
     "summary": "Turn closed helpdesk tickets and their work lines "
     "into draft customer invoices",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "After-Sales",
     "website": "https://github.com/OCA/helpdesk",
     "author": "helpdesk_mgmt_invoicing contributors, Odoo Community Association (OCA)",

@@ -8,16 +8,17 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_datetime
+from odoo.tools import format_datetime
 from odoo.tools.image import base64_to_image
 
 from ..db_statistics import create_with_fresh_statistics
 from .helpdesk_ticket_invoice_run import CHANNEL as INVOICING_CHANNEL
 from .helpdesk_ticket_invoice_run import positive_int_parameter
+from .row_lock import lock_rows
 
 # Above this many tickets, the Print menu prints their intervention reports
-# in a queue job: 200 take about 20 seconds on 2 cores (benchmarks/RESULTS.md,
-# "Documents"), far within Odoo's request time limit (limit_time_real, 120 s).
+# in a queue job; up to it, they print within Odoo's request time limit
+# (limit_time_real): the figures are in benchmarks/RESULTS.md, "Documents".
 # System parameter helpdesk_mgmt_invoicing.report_background_threshold.
 DEFAULT_REPORT_BACKGROUND_THRESHOLD = 200
 # The largest drawn signature accepted (decoded): the portal's signature pad
@@ -57,7 +58,8 @@ class HelpdeskTicket(models.Model):
         "chosen by hand.",
         groups="base.group_user",
     )
-    billing_status = fields.Selection(
+    billing_state_detail = fields.Selection(
+        string="Billing State in Detail",
         selection=[
             ("no", "Not Billable"),
             ("to_invoice_once_closed", "To Invoice Once Closed"),
@@ -65,8 +67,10 @@ class HelpdeskTicket(models.Model):
             ("to_invoice_again", "To Invoice Again"),
             ("invoiced", "Invoiced"),
         ],
-        compute="_compute_billing_status",
-        help="The Billing State, where it means something: empty for a ticket "
+        compute="_compute_billing_state_detail",
+        help="The Billing State told in detail, as the ticket list and form "
+        "show it (Billing State is the stored one, which filters and groups): "
+        "empty for a ticket "
         "with no work to bill. To Invoice Once Closed: the ticket has work to "
         "bill but is not closed yet, so invoicing skips it for now. To Invoice "
         "Again: the ticket was invoiced, and got new work since, or some of "
@@ -172,15 +176,15 @@ class HelpdeskTicket(models.Model):
 
     @api.depends(
         "billable",
-        "work_line_ids.quantity_to_invoice",
-        "work_line_ids.quantity_invoiced",
+        "work_line_ids.qty_to_invoice",
+        "work_line_ids.qty_invoiced",
     )
     def _compute_billing_state(self):
         for ticket in self:
             lines = ticket.work_line_ids
             if not ticket.billable:
                 ticket.billing_state = "no"
-            elif not any(lines.mapped("quantity_to_invoice")) and any(
+            elif not any(lines.mapped("qty_to_invoice")) and any(
                 line._is_billed() for line in lines
             ):
                 ticket.billing_state = "invoiced"
@@ -203,24 +207,24 @@ class HelpdeskTicket(models.Model):
         "billing_state",
         "stage_id.closed",
         "work_line_ids.quantity",
-        "work_line_ids.quantity_invoiced",
+        "work_line_ids.qty_invoiced",
         "work_line_ids.billing_type",
     )
-    def _compute_billing_status(self):
+    def _compute_billing_state_detail(self):
         # sudo: only tells whether the work was ever on an invoice, which
         # technicians may not read.
         invoiced_before = self.sudo().work_line_ids.filtered("invoice_line_ids")
         for ticket in self:
             lines = ticket.work_line_ids
             if not lines.filtered(lambda line: line._is_billable_work()):
-                ticket.billing_status = False
+                ticket.billing_state_detail = False
             elif ticket.billing_state == "to_invoice" and not ticket.stage_id.closed:
                 # What invoicing will do: skip it until it is closed.
-                ticket.billing_status = "to_invoice_once_closed"
+                ticket.billing_state_detail = "to_invoice_once_closed"
             elif ticket.billing_state == "to_invoice" and lines & invoiced_before:
-                ticket.billing_status = "to_invoice_again"
+                ticket.billing_state_detail = "to_invoice_again"
             else:
-                ticket.billing_status = ticket.billing_state
+                ticket.billing_state_detail = ticket.billing_state
 
     @api.depends("company_id", "partner_id.commercial_partner_id")
     def _compute_currency_id(self):
@@ -249,9 +253,7 @@ class HelpdeskTicket(models.Model):
                 ticket.work_line_ids.mapped("price_subtotal")
             )
 
-    @api.depends(
-        "stage_id.closed", "billing_state", "work_line_ids.quantity_to_invoice"
-    )
+    @api.depends("stage_id.closed", "billing_state", "work_line_ids.qty_to_invoice")
     def _compute_ready_to_invoice(self):
         ready = self.filtered_domain(self._get_invoiceable_domain())
         for ticket in self:
@@ -354,16 +356,18 @@ class HelpdeskTicket(models.Model):
         return [
             ("stage_id.closed", "=", True),
             ("billing_state", "=", "to_invoice"),
-            ("work_line_ids", "any", [("quantity_to_invoice", ">", 0)]),
+            ("work_line_ids", "any", [("qty_to_invoice", ">", 0)]),
         ]
 
     def _get_invoice_work_lines(self):
         """The work lines of these tickets that an invoice would bill now."""
         return self.work_line_ids.filtered(lambda line: line._has_hours_to_invoice())
 
-    def _get_invoicing_issues(self):
+    def _get_invoicing_issues(self, invoice_run=None):
         """Why each of these tickets cannot be invoiced now.
 
+        :param invoice_run: the background run that asks, whose own tickets
+            it does not hold against itself (``helpdesk.ticket.invoice.run``)
         :return: ``{ticket: reason}`` for every ticket that must be skipped;
             the tickets missing from it are eligible.
         """
@@ -380,18 +384,21 @@ class HelpdeskTicket(models.Model):
             reason = ticket._get_invoicing_issue(bad_products, journal_companies)
             if reason:
                 issues[ticket] = reason
-        issues.update(self._get_invoice_run_issues())
+        issues.update(self._get_invoice_run_issues(invoice_run))
         return issues
 
-    def _get_invoice_run_issues(self):
+    def _get_invoice_run_issues(self, invoice_run=None):
         """The tickets among these that a background invoicing run holds.
 
         A ticket waiting in a run's job belongs to that run until its job has
         run: another run, or the pop-up, skips it (one query).
 
+        :param invoice_run: the run that asks: its own hold does not count
         :return: ``{ticket: reason}``
         """
-        holders = self.env["helpdesk.ticket.invoice.run.line"]._get_ticket_holders(self)
+        holders = self.env["helpdesk.ticket.invoice.run.line"]._get_ticket_holders(
+            self, except_run=invoice_run
+        )
         return {
             ticket: self.env._(
                 "%(ticket)s is being invoiced in the background by %(run)s: wait "
@@ -402,12 +409,13 @@ class HelpdeskTicket(models.Model):
             for ticket, run in holders.items()
         }
 
-    def _split_invoiceable(self):
+    def _split_invoiceable(self, invoice_run=None):
         """Split these tickets into those to invoice and those to skip.
 
+        :param invoice_run: the background run that asks, if one does
         :return: ``(tickets to invoice, {skipped ticket: reason})``
         """
-        issues = self._get_invoicing_issues()
+        issues = self._get_invoicing_issues(invoice_run)
         skipped = self.browse([ticket.id for ticket in issues])
         return self - skipped, issues
 
@@ -430,8 +438,8 @@ class HelpdeskTicket(models.Model):
                 "price_unit",
                 "billing_type",
                 "product_uom_id",
-                "quantity_invoiced",
-                "quantity_to_invoice",
+                "qty_invoiced",
+                "qty_to_invoice",
                 "invoice_line_id",
             ],
         )
@@ -634,125 +642,14 @@ class HelpdeskTicket(models.Model):
         reference = f"{number} - {title}" if title else number
         return f"{reference}\n{label}"
 
-    def _get_invoice_previews(self, group_by_partner=False, group_work_lines=False):
-        """The invoices ``_create_invoices`` would make of these eligible
-        tickets with these options, built in memory: nothing is created.
-
-        Built from the very values ``_create_invoices`` creates
-        (``_prepare_invoices_values``), their taxes, fiscal positions and
-        totals computed by ``account.move`` as for an invoice not saved yet
-        (see ``account.move.send._get_helpdesk_preview_invoices``): what the
-        pop-up shows is what confirming makes.
-
-        :return: ``[(invoice values, invoice in memory), ...]``, one pair per
-            invoice, in the order ``_create_invoices`` creates them
-        """
-        if not self:
-            return []
-        invoice_vals_list = self._prepare_invoices_values(
-            group_by_partner, group_work_lines
-        )
-        moves = self.env["account.move.send"]._get_helpdesk_preview_invoices(
-            invoice_vals_list
-        )
-        return list(zip(invoice_vals_list, moves, strict=True))
-
-    @api.model
-    def _prepare_invoice_previews(self, previews):
-        """Values of the pop-up's rows, one per proposed invoice.
-
-        :param list previews: ``[(invoice values, invoice in memory), ...]``
-            as ``_get_invoice_previews`` returns them
-        """
-        hour = self.env.ref("uom.product_uom_hour")
-        rows = []
-        for invoice_vals, move in previews:
-            work_line_ids = [
-                command[1]
-                for line_command in invoice_vals["invoice_line_ids"]
-                for command in line_command[2].get("helpdesk_work_line_ids", [])
-            ]
-            WorkLine = self.env["helpdesk.ticket.work.line"]
-            tickets = WorkLine.browse(work_line_ids).ticket_id
-            product_lines = move.invoice_line_ids.filtered(
-                lambda line: line.display_type == "product"
-            )
-            hours = sum(
-                self._get_invoice_line_hours(line, hour) for line in product_lines
-            )
-            rows.append(
-                {
-                    "partner_id": move.commercial_partner_id.id,
-                    "company_id": move.company_id.id,
-                    "currency_id": move.currency_id.id,
-                    "ticket_ids": [Command.set(tickets.ids)],
-                    "ticket_numbers": ", ".join(
-                        tickets.sorted("number").mapped("number")
-                    ),
-                    "line_count": len(product_lines),
-                    "hours": hours,
-                    "amount_untaxed": move.amount_untaxed,
-                    "amount_tax": move.amount_tax,
-                    "amount_total": move.amount_total,
-                }
-            )
-        return rows
-
-    @api.model
-    def _get_invoice_line_hours(self, invoice_line, hour):
-        """Hours an invoice line bills: its quantity in hours for a unit of
-        time (Working Time), nothing for parts, travel and other goods.
-
-        :param hour: the unit Hours (``uom.product_uom_hour``)
-        """
-        uom = invoice_line.product_uom_id
-        if uom.category_id == hour.category_id:
-            return uom._compute_quantity(invoice_line.quantity, hour, round=False)
-        return 0.0
-
-    def _get_e_invoice_warnings(self, group_by_partner=False, group_work_lines=False):
-        """What the e-invoices of these eligible tickets would be refused for.
-
-        Computed from the very invoice values ``_create_invoices`` would
-        create with these options, built in memory only: see
-        ``account.move.send._get_helpdesk_preview_alerts``. The invoices are
-        made all the same: this tells the clerk what to fill in first. (The
-        pop-up builds the invoices once, for its preview and its warnings.)
-
-        :return: ``{partner: [message, ...]}``, the partner being the customer
-            (or company) to complete, or empty for a general warning
-        """
-        previews = self._get_invoice_previews(group_by_partner, group_work_lines)
-        moves = self.env["account.move"].concat(*(move for _vals, move in previews))
-        return self.env["account.move.send"]._get_helpdesk_preview_alerts(moves)
-
     def _lock_for_invoicing(self):
-        """Lock these tickets' rows until the transaction ends.
+        """Lock these tickets' rows until the transaction ends (``lock_rows``).
 
         A second user invoicing one of them at the same moment gets a clear
         error naming the tickets, instead of a second invoice for the same
-        work or a wait. Technicians may still add work lines meanwhile: the
-        lock does not block the keys their lines refer to.
-
-        A ticket changed by a transaction committed since this one began
-        raises PostgreSQL's serialization failure, on purpose: Odoo retries
-        the whole request, which then sees the change (invoiced already).
+        work or a wait. Technicians may still add work lines meanwhile.
         """
-        if not self:
-            return
-        # The ORM has no row lock. SKIP LOCKED leaves out the rows another
-        # transaction holds, which tells which tickets are busy, in one query.
-        with self.env.cr.savepoint(flush=False):
-            self.env.cr.execute(
-                SQL(
-                    "SELECT id FROM helpdesk_ticket WHERE id IN %s "
-                    "FOR NO KEY UPDATE SKIP LOCKED",
-                    tuple(self.ids),
-                ),
-                log_exceptions=False,
-            )
-            locked_ids = {row[0] for row in self.env.cr.fetchall()}
-        busy = self.filtered(lambda ticket: ticket.id not in locked_ids)
+        busy = self - lock_rows(self)
         if busy:
             raise UserError(busy._get_being_invoiced_message())
         # Re-read what a concurrent transaction may have changed before the lock.
@@ -764,6 +661,7 @@ class HelpdeskTicket(models.Model):
         group_by_partner=False,
         group_work_lines=False,
         attach_intervention_reports=False,
+        invoice_run=None,
     ):
         """Invoice the eligible tickets among these, skipping the others.
 
@@ -773,13 +671,15 @@ class HelpdeskTicket(models.Model):
             of the same service and price into one line
         :param bool attach_intervention_reports: attach to each invoice the
             intervention reports of the tickets it bills
+        :param invoice_run: the background run (``helpdesk.ticket.invoice.run``)
+            whose job invoices them, if one does
         :return: the draft customer invoices created (``account.move``)
         :raise UserError: when none of the tickets can be invoiced
         """
         self.env["account.move"].check_access("create")
         self.check_access("write")
         self._lock_for_invoicing()
-        tickets, issues = self._split_invoiceable()
+        tickets, issues = self._split_invoiceable(invoice_run)
         if not tickets:
             raise UserError(self._nothing_to_invoice_error_message(issues))
         invoice_vals_list = tickets._prepare_invoices_values(
@@ -941,7 +841,8 @@ class HelpdeskTicket(models.Model):
 
         Up to the system parameter
         ``helpdesk_mgmt_invoicing.report_background_threshold`` (200 tickets,
-        about 20 seconds on 2 cores) the browser downloads it at once; above
+        printed within a request's time limit) the browser downloads it at
+        once; above
         it, a queue job prints it and notifies the user, in their Inbox, with
         a link to download it (``_print_intervention_reports_job``).
 

@@ -8,14 +8,17 @@ from psycopg2 import errors as pg_errors
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from .row_lock import lock_rows
+
 _logger = logging.getLogger(__name__)
 
 # The queue_job channel of the invoicing jobs (data/queue_job_data.xml).
 CHANNEL = "root.helpdesk_invoicing"
 # The bus notification that a run ended (static/src/views/invoice_run.esm.js).
 RUN_END_NOTIFICATION = "helpdesk_mgmt_invoicing/run_end"
-# Default size of a job, in tickets: about 3 seconds at the 30 ms a ticket of
-# benchmarks/RESULTS.md. System parameter helpdesk_mgmt_invoicing.job_size.
+# Default size of a job, in tickets: a job of a few seconds, far within a
+# worker's time limit (benchmarks/RESULTS.md, "Background runs"). System
+# parameter helpdesk_mgmt_invoicing.job_size.
 DEFAULT_JOB_SIZE = 100
 
 
@@ -409,13 +412,9 @@ class HelpdeskTicketInvoiceRun(models.Model):
         self.ensure_one()
         if self.end_date or self.state == "running":
             return
-        self.env.cr.execute(
-            # Row lock: of two jobs ending together, one announces.
-            "SELECT id FROM helpdesk_ticket_invoice_run WHERE id = %s "
-            "AND end_date IS NULL FOR NO KEY UPDATE SKIP LOCKED",
-            (self.id,),
-        )
-        if not self.env.cr.fetchone():
+        # Of two jobs ending together, one announces: the other finds the run
+        # locked, or (committed since it began) a serialization failure.
+        if not lock_rows(self):
             return
         self.end_date = fields.Datetime.now()
         message = self._get_end_message()

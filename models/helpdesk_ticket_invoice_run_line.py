@@ -3,9 +3,10 @@
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
-from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
+
+from .row_lock import lock_rows
 
 # Seconds before queue_job tries a batch again whose tickets were busy.
 RETRY_SECONDS = 10
@@ -97,17 +98,15 @@ class HelpdeskTicketInvoiceRunLine(models.Model):
         lines = self.filtered(lambda line: line.state in ("pending", "failed"))
         if not lines:
             return self.env._("Nothing left to invoice: this batch was done before.")
-        tickets = lines.ticket_id.with_context(helpdesk_invoice_run_id=run.id)
-        eligible, issues = tickets._split_invoiceable()
+        eligible, issues = lines.ticket_id._split_invoiceable(run)
         line_by_ticket = {line.ticket_id: line for line in lines}
         invoices = self.env["account.move"]
         to_invoice = lines.filtered(lambda line: line.ticket_id in eligible)
         for group_work_lines, group in to_invoice.grouped("group_work_lines").items():
-            invoices |= group.ticket_id.with_context(
-                helpdesk_invoice_run_id=run.id
-            )._create_invoices(
+            invoices |= group.ticket_id._create_invoices(
                 group_by_partner=run.group_by_partner,
                 group_work_lines=group_work_lines,
+                invoice_run=run,
             )
         report_issue = (
             run.attach_intervention_reports and invoices._attach_reports_of_batch()
@@ -137,37 +136,35 @@ class HelpdeskTicketInvoiceRunLine(models.Model):
         )
 
     def _lock_tickets(self):
-        """Lock the tickets of these lines, or have queue_job retry later.
+        """Lock the tickets of these lines (``lock_rows``), or have queue_job
+        retry later.
 
-        ``NOWAIT``: a ticket held by another transaction (a clerk invoicing it
-        by hand, another job) fails at once instead of blocking a worker, and
-        a ticket changed since this job began cannot be locked at all; both
-        are a ``RetryableJobError``, which queue_job retries after a pause.
+        A ticket held by another transaction (a clerk invoicing it by hand,
+        another job) is not waited for, which would block a worker, and a
+        ticket changed since this job began cannot be locked at all; both are
+        a ``RetryableJobError``, which queue_job retries after a pause.
         """
+        tickets = self.ticket_id
         try:
-            with self.env.cr.savepoint(flush=False):
-                # Row locks: the ORM has no word for them.
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM helpdesk_ticket WHERE id IN %s "
-                        "FOR NO KEY UPDATE NOWAIT",
-                        tuple(self.ticket_id.ids),
-                    ),
-                    log_exceptions=False,
-                )
-        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
-            raise RetryableJobError(
-                self.env._(
-                    "Some tickets of this batch are being changed or invoiced by "
-                    "someone else: tried again in %(seconds)s seconds.",
-                    seconds=RETRY_SECONDS,
-                ),
-                seconds=RETRY_SECONDS,
-            ) from exc
+            busy = tickets - lock_rows(tickets)
+        except pg_errors.SerializationFailure as exc:
+            raise self._get_busy_tickets_error() from exc
+        if busy:
+            raise self._get_busy_tickets_error()
         # What a transaction that committed before the lock changed.
         self.invalidate_recordset()
-        self.ticket_id.invalidate_recordset()
-        self.ticket_id.work_line_ids.invalidate_recordset()
+        tickets.invalidate_recordset()
+        tickets.work_line_ids.invalidate_recordset()
+
+    def _get_busy_tickets_error(self):
+        return RetryableJobError(
+            self.env._(
+                "Some tickets of this batch are being changed or invoiced by "
+                "someone else: tried again in %(seconds)s seconds.",
+                seconds=RETRY_SECONDS,
+            ),
+            seconds=RETRY_SECONDS,
+        )
 
     def _on_invoice_batch_failed(self, exc_message=None, **failure):
         """queue_job's hook when the job of these lines failed for good.
@@ -207,11 +204,10 @@ class HelpdeskTicketInvoiceRunLine(models.Model):
         return self.run_id[:1]._get_form_action()
 
     @api.model
-    def _get_ticket_holders(self, tickets):
+    def _get_ticket_holders(self, tickets, except_run=None):
         """The tickets among these that a background run has yet to invoice.
 
-        The lines of the run that is asking (context key
-        ``helpdesk_invoice_run_id``) do not count.
+        :param except_run: the run that is asking, whose lines do not count
 
         :return: ``{ticket: the run that holds it}``
         """
@@ -228,9 +224,8 @@ class HelpdeskTicketInvoiceRunLine(models.Model):
             ("queue_job_id", "=", False),
             ("queue_job_id.state", "in", RUNNING_JOB_STATES),
         ]
-        current_run = self.env.context.get("helpdesk_invoice_run_id")
-        if current_run:
-            domain.append(("run_id", "!=", current_run))
+        if except_run:
+            domain.append(("run_id", "!=", except_run.id))
         # sudo: a clerk must learn that a ticket is held even by a run of a
         # company they do not work in; only the run's name is shown.
         groups = self.sudo()._read_group(domain, groupby=["ticket_id", "run_id"])

@@ -97,7 +97,7 @@ class HelpdeskTicketWorkLine(models.Model):
         "the start and end times.",
     )
     quantity = fields.Float(
-        string="Quantity to Invoice",
+        string="Quantity",
         compute="_compute_quantity",
         store=True,
         readonly=False,
@@ -150,7 +150,7 @@ class HelpdeskTicketWorkLine(models.Model):
         "tickets in different currencies can be added up.",
     )
     company_amount_to_invoice = fields.Monetary(
-        string="Left to Invoice in Company Currency",
+        string="Amount to Invoice in Company Currency",
         currency_field="company_currency_id",
         compute="_compute_company_amounts",
         store=True,
@@ -170,8 +170,8 @@ class HelpdeskTicketWorkLine(models.Model):
         help="Every customer invoice and credit note line that billed this "
         "work, cancelled ones included.",
     )
-    quantity_invoiced = fields.Float(
-        string="Quantity Billed",
+    qty_invoiced = fields.Float(
+        string="Invoiced Quantity",
         compute="_compute_billing",
         store=True,
         digits="Product Unit of Measure",
@@ -181,8 +181,8 @@ class HelpdeskTicketWorkLine(models.Model):
         "are not cancelled, minus that credited by credit notes that are not "
         "cancelled.",
     )
-    quantity_to_invoice = fields.Float(
-        string="Quantity Left to Invoice",
+    qty_to_invoice = fields.Float(
+        string="Quantity to Invoice",
         compute="_compute_billing",
         store=True,
         digits="Product Unit of Measure",
@@ -191,7 +191,7 @@ class HelpdeskTicketWorkLine(models.Model):
         "work (Not Billed).",
     )
     hours_invoiced = fields.Float(
-        string="Hours Billed",
+        string="Invoiced Hours",
         compute="_compute_hours",
         store=True,
         digits="Product Unit of Measure",
@@ -199,7 +199,7 @@ class HelpdeskTicketWorkLine(models.Model):
         "(travel, parts), which are counted in their own unit.",
     )
     hours_to_invoice = fields.Float(
-        string="Hours Left to Invoice",
+        string="Hours to Invoice",
         compute="_compute_hours",
         store=True,
         digits="Product Unit of Measure",
@@ -325,28 +325,31 @@ class HelpdeskTicketWorkLine(models.Model):
         for line in self:
             line.price_subtotal = line.quantity * line._get_invoice_price_unit()
 
-    @api.depends("quantity_invoiced", "quantity_to_invoice", "product_uom_id")
+    @api.depends("qty_invoiced", "qty_to_invoice", "product_uom_id")
     def _compute_hours(self):
         # Not env.ref, which checks that the record exists (a query): invoicing
         # recomputes these once per ticket.
         xmlid_to_res_id = self.env["ir.model.data"]._xmlid_to_res_id
         time_id = xmlid_to_res_id("uom.uom_categ_wtime")
         hour = self.env["uom.uom"].browse(xmlid_to_res_id("uom.product_uom_hour"))
+        # {(field name, value): work line ids}: see _compute_billing.
+        values = defaultdict(list)
         for line in self:
             uom = line.product_uom_id
+            invoiced = to_invoice = 0.0
             if uom.category_id.id == time_id:
-                line.hours_invoiced = uom._compute_quantity(
-                    line.quantity_invoiced, hour, round=False
+                invoiced = uom._compute_quantity(line.qty_invoiced, hour, round=False)
+                to_invoice = uom._compute_quantity(
+                    line.qty_to_invoice, hour, round=False
                 )
-                line.hours_to_invoice = uom._compute_quantity(
-                    line.quantity_to_invoice, hour, round=False
-                )
-            else:
-                line.hours_invoiced = line.hours_to_invoice = 0.0
+            values["hours_invoiced", invoiced].append(line.id)
+            values["hours_to_invoice", to_invoice].append(line.id)
+        for (fname, value), ids in values.items():
+            self.browse(ids)[fname] = value
 
     @api.depends(
         "price_subtotal",
-        "quantity_to_invoice",
+        "qty_to_invoice",
         "price_unit",
         "billing_type",
         "date",
@@ -357,6 +360,8 @@ class HelpdeskTicketWorkLine(models.Model):
         """Amounts in the company's currency at the rate of the work's date,
         one rate per currency, company and date."""
         rates = {}
+        # {(field name, value): work line ids}: see _compute_billing.
+        values = defaultdict(list)
         for line in self:
             company = line.company_id
             to_currency = company.currency_id
@@ -374,10 +379,14 @@ class HelpdeskTicketWorkLine(models.Model):
                     )
                 )
             rate = rates[key]
-            line.company_amount = to_currency.round(line.price_subtotal * rate)
-            line.company_amount_to_invoice = to_currency.round(
-                line.quantity_to_invoice * line._get_invoice_price_unit() * rate
+            amount = to_currency.round(line.price_subtotal * rate)
+            to_invoice = to_currency.round(
+                line.qty_to_invoice * line._get_invoice_price_unit() * rate
             )
+            values["company_amount", amount].append(line.id)
+            values["company_amount_to_invoice", to_invoice].append(line.id)
+        for (fname, value), ids in values.items():
+            self.browse(ids)[fname] = value
 
     def _get_invoice_price_unit(self):
         """The unit price the invoice bills: zero for work given free."""
@@ -389,7 +398,7 @@ class HelpdeskTicketWorkLine(models.Model):
         self.ensure_one()
         return 0.0 if self.billing_type == "not_billed" else max(self.quantity, 0.0)
 
-    @api.depends("quantity_invoiced", "invoice_id")
+    @api.depends("qty_invoiced", "invoice_id")
     def _compute_billing_lock_reason(self):
         for line in self:
             line.billing_lock_reason = (
@@ -433,11 +442,10 @@ class HelpdeskTicketWorkLine(models.Model):
             invoice_line = no_invoice_line
             if float_compare(billed, 0.0, precision_digits=digits) > 0:
                 invoice_line = line.invoice_line_ids.filtered(
-                    lambda invoice_line: invoice_line.move_id.move_type == "out_invoice"
-                    and invoice_line.move_id.state != "cancel"
+                    lambda invoice_line: invoice_line._get_helpdesk_billing_sign() > 0
                 ).sorted("id")[-1:]
-            values["quantity_invoiced", billed].append(line.id)
-            values["quantity_to_invoice", to_invoice].append(line.id)
+            values["qty_invoiced", billed].append(line.id)
+            values["qty_to_invoice", to_invoice].append(line.id)
             values["invoice_line_id", invoice_line].append(line.id)
         for (fname, value), ids in values.items():
             self.browse(ids)[fname] = value
@@ -450,16 +458,12 @@ class HelpdeskTicketWorkLine(models.Model):
         proportion to its hours to invoice.
         """
         self.ensure_one()
-        move = invoice_line.move_id
-        if move.state == "cancel" or move.move_type not in (
-            "out_invoice",
-            "out_refund",
-        ):
+        sign = invoice_line._get_helpdesk_billing_sign()
+        if not sign:
             return 0.0
         work_lines = invoice_line.helpdesk_work_line_ids
         total = sum(work_lines.mapped("quantity"))
         share = self.quantity / total if total else 1.0 / len(work_lines)
-        sign = 1.0 if move.move_type == "out_invoice" else -1.0
         quantity = invoice_line.quantity
         line_uom = invoice_line.product_uom_id
         if line_uom and self.product_uom_id and line_uom != self.product_uom_id:
@@ -482,7 +486,7 @@ class HelpdeskTicketWorkLine(models.Model):
                     )
                 )
 
-    @api.constrains("quantity_invoiced", "quantity", "billing_type")
+    @api.constrains("qty_invoiced", "quantity", "billing_type")
     def _check_billed_once(self):
         """The guard against double billing: whatever the accounting path
         (posting, reset to draft, a credit note cancelled or deleted, an
@@ -491,12 +495,9 @@ class HelpdeskTicketWorkLine(models.Model):
         digits = self._fields["quantity"].get_digits(self.env)[1]
         for line in self:
             billable = line._get_billable_quantity()
-            if (
-                float_compare(line.quantity_invoiced, billable, precision_digits=digits)
-                > 0
-            ):
+            if float_compare(line.qty_invoiced, billable, precision_digits=digits) > 0:
                 raise ValidationError(line._get_billed_twice_message())
-            if float_compare(line.quantity_invoiced, 0.0, precision_digits=digits) < 0:
+            if float_compare(line.qty_invoiced, 0.0, precision_digits=digits) < 0:
                 raise ValidationError(line._get_credited_twice_message())
 
     @api.constrains("time_start", "time_end", "hours_worked", "quantity")
@@ -571,8 +572,13 @@ class HelpdeskTicketWorkLine(models.Model):
         self.ensure_one()
         # sudo: names them to a user who may not read invoices but must know
         # which ones.
-        return self.sudo().invoice_line_ids.move_id.filtered(
-            lambda move: move.state != "cancel" and move.move_type == move_type
+        sign = 1 if move_type == "out_invoice" else -1
+        return (
+            self.sudo()
+            .invoice_line_ids.filtered(
+                lambda line: line._get_helpdesk_billing_sign() == sign
+            )
+            .move_id
         )
 
     def _get_billed_twice_message(self):
@@ -744,7 +750,7 @@ class HelpdeskTicketWorkLine(models.Model):
 
         Cached: a month-end run labels thousands of lines with a few dozen
         dates, and Odoo's ``format_date`` reads the language's settings at
-        each call (about 0.1 ms). Changing a language clears the cache.
+        each call. Changing a language clears the cache.
         """
         return format_date(self.env, value, lang_code=lang)
 
@@ -762,7 +768,7 @@ class HelpdeskTicketWorkLine(models.Model):
             "display_type": "product",
             "product_id": self.product_id.id,
             "product_uom_id": self.product_uom_id.id,
-            "quantity": self.quantity_to_invoice,
+            "quantity": self.qty_to_invoice,
             "price_unit": self._get_invoice_price_unit(),
             "name": self._get_invoice_line_label(lang),
             "helpdesk_work_line_ids": [Command.link(self.id)],
@@ -776,7 +782,7 @@ class HelpdeskTicketWorkLine(models.Model):
         to their hours.
         """
         self.ensure_one()
-        if self.quantity_invoiced:
+        if self.qty_invoiced:
             return (self,)
         return (
             self.product_id,
@@ -807,7 +813,7 @@ class HelpdeskTicketWorkLine(models.Model):
             "display_type": "product",
             "product_id": first.product_id.id,
             "product_uom_id": first.product_uom_id.id,
-            "quantity": sum(self.mapped("quantity_to_invoice")),
+            "quantity": sum(self.mapped("qty_to_invoice")),
             "price_unit": first._get_invoice_price_unit(),
             "name": self._get_merged_invoice_line_label(lang),
             "helpdesk_work_line_ids": [Command.link(line.id) for line in self],
@@ -848,7 +854,7 @@ class HelpdeskTicketWorkLine(models.Model):
         precision again for each line of a month-end batch.
         """
         self.ensure_one()
-        return self.quantity_to_invoice > 0
+        return self.qty_to_invoice > 0
 
     def _is_billable_work(self):
         """Whether this line is work the customer is billed for: logged with
@@ -866,7 +872,7 @@ class HelpdeskTicketWorkLine(models.Model):
         return (
             self.billing_type != "not_billed"
             and self.quantity <= 0
-            and not self.quantity_invoiced
+            and not self.qty_invoiced
         )
 
     def _get_invoicing_issue(self, bad_products):
@@ -1007,8 +1013,8 @@ class HelpdeskTicketWorkLine(models.Model):
     def _get_billing_derived_fields(self):
         """Fields derived from the invoices, never written by hand."""
         return {
-            "quantity_invoiced",
-            "quantity_to_invoice",
+            "qty_invoiced",
+            "qty_to_invoice",
             "hours_invoiced",
             "hours_to_invoice",
             "company_amount",
@@ -1021,7 +1027,7 @@ class HelpdeskTicketWorkLine(models.Model):
         """Whether some of this work's hours are billed now (rounded hours: see
         ``_has_hours_to_invoice``)."""
         self.ensure_one()
-        return self.quantity_invoiced > 0
+        return self.qty_invoiced > 0
 
     def _check_invoice_link_access(self):
         """Only invoicing puts work lines on invoice lines, or takes them off."""
@@ -1087,7 +1093,7 @@ class HelpdeskTicketWorkLine(models.Model):
             if line.id not in before:
                 # The old values: the fields being computed are no longer
                 # marked to compute, so reading gives what is stored.
-                before[line.id] = (line.quantity_invoiced, line.invoice_line_id.id)
+                before[line.id] = (line.qty_invoiced, line.invoice_line_id.id)
 
     def _log_billing_changes(self):
         """Tell each ticket whose billed hours changed what happened, one note
@@ -1097,7 +1103,7 @@ class HelpdeskTicketWorkLine(models.Model):
         digits = self._fields["quantity"].get_digits(self.env)[1]
         changed = lines.filtered(
             lambda line: float_compare(
-                line.quantity_invoiced, before[line.id][0], precision_digits=digits
+                line.qty_invoiced, before[line.id][0], precision_digits=digits
             )
         )
         if not changed:
@@ -1127,7 +1133,7 @@ class HelpdeskTicketWorkLine(models.Model):
             those that still exist
         """
         ticket = self.ticket_id
-        gained = self.filtered(lambda line: line.quantity_invoiced > before[line.id][0])
+        gained = self.filtered(lambda line: line.qty_invoiced > before[line.id][0])
         lost = self - gained
         parts = []
         if gained:
@@ -1155,13 +1161,16 @@ class HelpdeskTicketWorkLine(models.Model):
         """Why these work lines lost billed hours, told from their invoices now
         (a deleted invoice line leaves no trace but its absence)."""
         counting = self.invoice_line_ids.filtered(
-            lambda line: line.move_id.state != "cancel"
-        ).move_id
+            lambda line: line._get_helpdesk_billing_sign()
+        )
         old_ids = {before[line.id][1] for line in self}
         cancelled = old_invoice_lines.filtered(
             lambda line: line.id in old_ids and line.move_id.state == "cancel"
         ).move_id
-        credit_notes = counting.filtered(lambda move: move.move_type == "out_refund")
+        credit_notes = counting.filtered(
+            lambda line: line._get_helpdesk_billing_sign() < 0
+        ).move_id
+        counting = counting.move_id
         reasons = []
         if cancelled:
             reasons.append(
@@ -1200,7 +1209,7 @@ class HelpdeskTicketWorkLine(models.Model):
         time_id = self.env["ir.model.data"]._xmlid_to_res_id("uom.uom_categ_wtime")
         by_unit = defaultdict(float)
         for line in self:
-            change = abs(line.quantity_invoiced - before[line.id][0])
+            change = abs(line.qty_invoiced - before[line.id][0])
             uom = line.product_uom_id
             # Work sold by time is billed in hours (_compute_product_uom_id).
             by_unit[None if uom.category_id.id == time_id else uom] += change

@@ -4,10 +4,10 @@
 batch of tickets, cut back into one PDF per ticket.
 
 The one place for this infrastructure workaround. Each wkhtmltopdf process
-costs about 1.2 s on this project's 2-core machines whatever it prints (Qt's
-start, the stylesheet fetched from the server); one process per ticket made
-2,000 tickets spend some 40 minutes on PDFs (see benchmarks/RESULTS.md,
-"Documents"). So the reports of a batch of tickets are printed by one
+costs the same fixed time whatever it prints (Qt's start, the stylesheet
+fetched from the server), which one process per ticket paid once per ticket
+of a month-end run (the figures are in benchmarks/RESULTS.md, "Documents").
+So the reports of a batch of tickets are printed by one
 process, and the PDF is cut where each ticket's report begins:
 
 - Debian's wkhtmltopdf (the one ``make run`` and ``make test`` install) is
@@ -53,10 +53,9 @@ INTERVENTION_REPORT = "helpdesk_mgmt_invoicing.report_intervention"
 # ".invalid" is a name that never resolves (RFC 2606).
 CUT_MARK = "https://helpdesk-report-cut.invalid/"
 # Tickets per wkhtmltopdf run: one run for a month-end job of 100 tickets
-# (helpdesk_mgmt_invoicing.job_size), which brought the reports of a month-end
-# run from 1.97-2.95 to 1.50 times the run without them. 100 tickets of 200
-# work lines each (6.3 MiB of PDF) peak at 853 MiB in the Odoo process, 42 %
-# of Odoo's limit_memory_soft (2 GiB): benchmarks/RESULTS.md, "Documents".
+# (helpdesk_mgmt_invoicing.job_size), within Odoo's limit_memory_soft even for
+# tickets of 200 work lines (the figures are in benchmarks/RESULTS.md,
+# "Documents").
 # System parameter helpdesk_mgmt_invoicing.report_batch_size.
 DEFAULT_REPORT_BATCH_SIZE = 100
 

@@ -7,6 +7,7 @@ from . import test_locks
 from . import test_access
 from . import test_tour
 from . import test_wheel
+from . import test_helpdesk_timesheet
 from . import test_multicompany
 from . import test_concurrency
 from . import test_query_count
@@ -27,6 +28,7 @@ from . import test_screens_tour
 from . import test_side_doors
 from . import test_billing_properties
 from . import test_figures
+from . import test_migration
 from . import test_portal_sign
 from . import test_sign_report
 from . import test_portal_dispute

@@ -57,30 +57,12 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
         # A private person with no company.
         cls.verdi = Partner.create({"name": "Giulia Verdi"})
 
-        Product = cls.env["product.product"]
         hour = cls.env.ref("uom.product_uom_hour")
         # Services sold by the hour: their work lines bill the hours worked.
-        cls.support = Product.create(
-            {
-                "name": "Hourly Support",
-                "type": "service",
-                "sale_ok": True,
-                "uom_id": hour.id,
-                "uom_po_id": hour.id,
-                "list_price": 50.0,
-                "taxes_id": [Command.set(cls.tax_sale_a.ids)],
-            }
-        )
-        cls.onsite = Product.create(
-            {
-                "name": "On-site Intervention",
-                "type": "service",
-                "sale_ok": True,
-                "uom_id": hour.id,
-                "uom_po_id": hour.id,
-                "list_price": 80.0,
-                "taxes_id": [Command.set(cls.tax_sale_a.ids)],
-            }
+        taxes = [Command.set(cls.tax_sale_a.ids)]
+        cls.support = cls._new_product("Hourly Support", 50.0, hour, taxes_id=taxes)
+        cls.onsite = cls._new_product(
+            "On-site Intervention", 80.0, hour, taxes_id=taxes
         )
         # A technician: logs work on every ticket, may not invoice.
         cls.technician = new_test_user(
@@ -96,6 +78,37 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
             company_id=cls.company.id,
             company_ids=[Command.set(cls.company.ids)],
         )
+
+    @classmethod
+    def _activate_italian(cls, *modules):
+        """What an administrator does in Settings > Languages: activate
+        Italian, then load the Italian terms of the add-on (``i18n/it.po``),
+        after those of ``modules`` (``uom``: Odoo's units, "Ore")."""
+        cls.env["res.lang"]._activate_lang("it_IT")
+        cls.env["ir.module.module"]._load_module_terms(
+            [*modules, "helpdesk_mgmt_invoicing"], ["it_IT"], overwrite=True
+        )
+
+    @classmethod
+    def _new_product(cls, name, list_price, uom=None, **values):
+        """A product that can be sold at ``list_price``: a service unless
+        ``values`` say another type, sold in ``uom`` when given."""
+        if uom:
+            values.update(uom_id=uom.id, uom_po_id=uom.id)
+        return cls.env["product.product"].create(
+            {
+                "name": name,
+                "type": "service",
+                "sale_ok": True,
+                "list_price": list_price,
+                **values,
+            }
+        )
+
+    @classmethod
+    def _new_user(cls, login, groups):
+        """Another user, with ``groups`` (their XML ids, comma-separated)."""
+        return new_test_user(cls.env, login=login, groups=groups)
 
     @classmethod
     def _new_clerk(cls, login, company=None):
@@ -185,6 +198,24 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
         )
         return printer, workstation, vpn
 
+    def _log_work(self, ticket, day, quantity, **values):
+        """One more work line on ``ticket``: ``quantity`` hours of Hourly
+        Support on ``day``, unless ``values`` say otherwise."""
+        return self.env["helpdesk.ticket.work.line"].create(
+            {
+                "ticket_id": ticket.id,
+                "date": day,
+                "product_id": self.support.id,
+                "quantity": quantity,
+                **values,
+            }
+        )
+
+    def _run_tour(self, tour, url="/odoo/helpdesk-tickets", user=None):
+        """The browser tour ``tour`` from ``url`` (the ticket list), logged
+        in as ``user`` (the billing clerk); for ``HttpCase`` tests."""
+        self.start_tour(url, tour, login=(user or self.clerk).login)
+
     def _activate_currency(self, code, rates):
         """Odoo's currency ``code``, active, with ``rates``
         (``{date string: rate against the company's currency}``)."""
@@ -204,6 +235,18 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
         invoices = tickets.with_user(self.clerk)._create_invoices(**options)
         self._end_request(self.clerk)
         return invoices
+
+    def _preview(self, tickets, **options):
+        """The invoices the pop-up would make of these eligible tickets with
+        these options, built in memory by the pop-up as the billing clerk."""
+        wizard = self.env["helpdesk.ticket.invoice"].with_user(self.clerk).new(options)
+        previews = wizard._get_invoice_previews(tickets.with_user(self.clerk))
+        return wizard, wizard.env["account.move"].concat(*(m for _v, m in previews))
+
+    def _e_invoice_warnings(self, tickets, **options):
+        """What the pop-up warns about the e-invoices of these tickets."""
+        wizard, moves = self._preview(tickets, **options)
+        return wizard._get_e_invoice_warnings(moves)
 
     def _end_request(self, user=None):
         """What the end of a request runs before it commits: pending writes,

@@ -143,14 +143,8 @@ class HelpdeskInvoicingItalyCommon(HelpdeskInvoicingCommon):
                 "l10n_it_law_reference": "Art. 10 DPR 633/1972",
             }
         )
-        cls.training = cls.env["product.product"].create(
-            {
-                "name": "Training Course",
-                "type": "service",
-                "sale_ok": True,
-                "list_price": 60.0,
-                "taxes_id": [Command.set(cls.vat_exempt.ids)],
-            }
+        cls.training = cls._new_product(
+            "Training Course", 60.0, taxes_id=[Command.set(cls.vat_exempt.ids)]
         )
         cls.schema = fatturapa_schema()
 

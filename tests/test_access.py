@@ -13,7 +13,7 @@ from datetime import date
 from lxml import etree
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import HelpdeskInvoicingCommon
 
@@ -52,10 +52,8 @@ class TestAccess(HelpdeskInvoicingCommon):
         self._assert_untouched()
 
     def test_accountant_without_helpdesk_rights_cannot_invoice(self):
-        accountant = new_test_user(
-            self.env,
-            login="hdi-access-accountant",
-            groups="account.group_account_invoice",
+        accountant = self._new_user(
+            "hdi-access-accountant", "account.group_account_invoice"
         )
         with self.assertRaises(AccessError):
             self.ticket.with_user(accountant)._create_invoices()
@@ -63,10 +61,9 @@ class TestAccess(HelpdeskInvoicingCommon):
 
     def test_personal_tickets_only(self):
         """A clerk who sees only their own tickets cannot invoice the others'."""
-        clerk_own = new_test_user(
-            self.env,
-            login="hdi-access-clerk-own",
-            groups="helpdesk_mgmt.group_helpdesk_user_own,account.group_account_invoice",
+        clerk_own = self._new_user(
+            "hdi-access-clerk-own",
+            "helpdesk_mgmt.group_helpdesk_user_own,account.group_account_invoice",
         )
         self.ticket.user_id = self.technician
         with self.assertRaises(AccessError):
@@ -79,9 +76,7 @@ class TestAccess(HelpdeskInvoicingCommon):
     def test_employee_following_a_ticket_can_open_it(self):
         """An employee without Helpdesk rights who follows the ticket opens its
         form, work lines included, without prices."""
-        employee = new_test_user(
-            self.env, login="hdi-access-employee", groups="base.group_user"
-        )
+        employee = self._new_user("hdi-access-employee", "base.group_user")
         self.ticket.message_subscribe(partner_ids=employee.partner_id.ids)
         Ticket = self.env["helpdesk.ticket"].with_user(employee)
         form = Ticket.get_views([(False, "form")])["views"]["form"]
@@ -105,9 +100,7 @@ class TestAccess(HelpdeskInvoicingCommon):
         self.assertFalse(WorkLine.search([("ticket_id", "=", other.id)]))
 
     def test_portal_customer_sees_no_billing(self):
-        portal = new_test_user(
-            self.env, login="hdi-access-portal", groups="base.group_portal"
-        )
+        portal = self._new_user("hdi-access-portal", "base.group_portal")
         portal.partner_id.parent_id = self.rossi
         self.ticket.with_user(self.clerk)._create_invoices()
         ticket = self.ticket.with_user(portal)

@@ -146,7 +146,7 @@ class BillingMachine(RuleBasedStateMachine):
         )
         links = cr.fetchall()
         cr.execute(
-            "SELECT id, quantity, quantity_invoiced, invoice_line_id "
+            "SELECT id, quantity, qty_invoiced, invoice_line_id "
             "FROM helpdesk_ticket_work_line WHERE ticket_id IN %s ORDER BY id",
             [tuple(self.case.tickets.ids)],
         )
@@ -348,7 +348,7 @@ class BillingMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------------
 
     def _billed_work_lines(self):
-        return self._work_lines().filtered(lambda line: line.quantity_invoiced > 0)
+        return self._work_lines().filtered(lambda line: line.qty_invoiced > 0)
 
     @rule(
         door=st.sampled_from(
@@ -546,7 +546,7 @@ class BillingMachine(RuleBasedStateMachine):
             "SELECT id, ticket_id, "
             "       CASE WHEN billing_type = 'not_billed' THEN 0 "
             "            ELSE GREATEST(quantity, 0) END, "
-            "       quantity_invoiced, quantity_to_invoice, invoice_line_id, "
+            "       qty_invoiced, qty_to_invoice, invoice_line_id, "
             "       quantity "
             "  FROM helpdesk_ticket_work_line WHERE ticket_id IN %s",
             [tuple(self.case.tickets.ids)],

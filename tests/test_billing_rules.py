@@ -56,25 +56,13 @@ class TestBillingRules(HelpdeskInvoicingCommon):
         )
         cls.rossi.property_product_pricelist = cls.rossi_rates
         cls.hour = cls.env.ref("uom.product_uom_hour")
-        cls.disk = cls.env["product.product"].create(
-            {
-                "name": "Replacement disk",
-                "type": "consu",
-                "sale_ok": True,
-                "list_price": 120.0,
-                "taxes_id": [Command.set(cls.tax_sale_a.ids)],
-            }
+        cls.disk = cls._new_product(
+            "Replacement disk",
+            120.0,
+            type="consu",
+            taxes_id=[Command.set(cls.tax_sale_a.ids)],
         )
-        cls.travel = cls.env["product.product"].create(
-            {
-                "name": "Travel",
-                "type": "service",
-                "sale_ok": True,
-                "list_price": 0.5,
-                "uom_id": cls.env.ref("uom.product_uom_km").id,
-                "uom_po_id": cls.env.ref("uom.product_uom_km").id,
-            }
-        )
+        cls.travel = cls._new_product("Travel", 0.5, cls.env.ref("uom.product_uom_km"))
 
     def _line(self, ticket, **values):
         """A work line logged on ``ticket`` by the technician."""
@@ -145,7 +133,7 @@ class TestBillingRules(HelpdeskInvoicingCommon):
         self.assertEqual(line.price_unit, 80.0)
         line.product_id = self.support
         self._invoice(ticket)
-        self.assertEqual(line.quantity_invoiced, 1.0)
+        self.assertEqual(line.qty_invoiced, 1.0)
 
         # The pricelist changes after billing: billed work keeps its price,
         # new work gets the new one.
@@ -261,16 +249,7 @@ class TestBillingRules(HelpdeskInvoicingCommon):
         """A day-priced service is billed for the hours, at the day's price
         converted to hours: never at the day price per hour."""
         day = self.env.ref("uom.product_uom_day")
-        audit = self.env["product.product"].create(
-            {
-                "name": "Security audit",
-                "type": "service",
-                "sale_ok": True,
-                "list_price": 400.0,
-                "uom_id": day.id,
-                "uom_po_id": day.id,
-            }
-        )
+        audit = self._new_product("Security audit", 400.0, day)
         ticket = self._create_ticket(self.bianchi_luca, [])
         line = self._line(ticket, product_id=audit.id, time_start=9.0, time_end=13.0)
         self.assertEqual(line.product_uom_id, self.hour)
@@ -289,8 +268,8 @@ class TestBillingRules(HelpdeskInvoicingCommon):
                 ]
             }
         )
-        self.assertEqual(line.quantity_invoiced, 4.0)
-        self.assertEqual(line.quantity_to_invoice, 0.0)
+        self.assertEqual(line.qty_invoiced, 4.0)
+        self.assertEqual(line.qty_to_invoice, 0.0)
 
     def test_service_sold_by_the_minute(self):
         minute = self.env["uom.uom"].create(
@@ -301,16 +280,7 @@ class TestBillingRules(HelpdeskInvoicingCommon):
                 "factor": 60 * self.hour.factor,
             }
         )
-        remote = self.env["product.product"].create(
-            {
-                "name": "Remote session",
-                "type": "service",
-                "sale_ok": True,
-                "list_price": 1.5,
-                "uom_id": minute.id,
-                "uom_po_id": minute.id,
-            }
-        )
+        remote = self._new_product("Remote session", 1.5, minute)
         ticket = self._create_ticket(self.bianchi_luca, [])
         line = self._line(ticket, product_id=remote.id, time_start=9.0, time_end=9.5)
         self.assertEqual((line.quantity, line.price_unit), (0.5, 90.0))
@@ -337,7 +307,7 @@ class TestBillingRules(HelpdeskInvoicingCommon):
         self.assertEqual((line.price_unit, line.quantity), (0.0, 2.0))
         self.assertTrue(line.name.endswith(" (No charge)"), line.name)
         self.assertEqual(invoice.amount_untaxed, 3.0 * 80 + 1.5 * 50)
-        self.assertEqual(free.quantity_invoiced, 2.0)
+        self.assertEqual(free.qty_invoiced, 2.0)
         self.assertEqual(ticket.billing_state, "invoiced")
 
     def test_no_charge_inside_grouped_lines(self):
@@ -363,7 +333,7 @@ class TestBillingRules(HelpdeskInvoicingCommon):
         ticket = self._create_ticket(self.bianchi_luca, self._standard_lines())
         internal = self._line(ticket, product_id=self.support.id, quantity=4.0)
         internal.billing_type = "not_billed"
-        self.assertEqual(internal.quantity_to_invoice, 0.0)
+        self.assertEqual(internal.qty_to_invoice, 0.0)
         invoice = self._invoice(ticket)
         self.assertNotIn(internal, self._product_lines(invoice).helpdesk_work_line_ids)
         self.assertEqual(ticket.billing_state, "invoiced")
@@ -445,7 +415,7 @@ class TestBillingRules(HelpdeskInvoicingCommon):
             WorkLine._read_group(
                 [("id", "in", lines.ids)],
                 ["commercial_partner_id"],
-                ["quantity_invoiced:sum"],
+                ["qty_invoiced:sum"],
             )
         )
         self.assertEqual(by_customer, {self.bianchi: 0.0, self.rossi: 2.0})
@@ -462,7 +432,7 @@ class TestBillingRules(HelpdeskInvoicingCommon):
                 [("id", "in", lines.ids)] + safe_eval(node.get("domain"))
             )
 
-        # Left to Invoice: billable and no-charge work not billed yet.
+        # To Invoice: billable and no-charge work not billed yet.
         self.assertEqual(len(filtered("not_invoiced")), 4)
         # Work in Progress: work on tickets not closed yet, another question.
         self.assertFalse(filtered("work_in_progress"))

@@ -63,7 +63,7 @@ class TestEInvoiceWarningsAnyCountry(HelpdeskInvoicingCommon):
         self.rossi.vat = "IT02468130154"
         AccountMoveSend = self.registry["account.move.send"]
         with patch.object(AccountMoveSend, "_get_alerts", _get_alerts):
-            warnings = self.tickets.with_user(self.clerk)._get_e_invoice_warnings()
+            warnings = self._e_invoice_warnings(self.tickets)
             form = self._wizard_form(self.tickets)
 
         self.assertEqual(
@@ -103,8 +103,9 @@ class TestEInvoiceWarningsAnyCountry(HelpdeskInvoicingCommon):
         included, and nothing is created meanwhile."""
         Move = self.env["account.move"]
         moves_before = Move.search_count([])
-        values = self.tickets._prepare_invoices_values(True, True)
-        previews = self.env["account.move.send"]._get_helpdesk_preview_invoices(values)
+        _wizard, previews = self._preview(
+            self.tickets, group_by_partner=True, group_work_lines=True
+        )
         self.env.flush_all()
         self.assertEqual(Move.search_count([]), moves_before)
         self.assertFalse(self.tickets.work_line_ids.invoice_line_id)

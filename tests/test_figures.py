@@ -19,7 +19,7 @@ from datetime import date
 from lxml import etree
 
 from odoo import Command
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from .common import HelpdeskInvoicingCommon
 
@@ -30,18 +30,8 @@ class TestFigures(HelpdeskInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         km = cls.env.ref("uom.product_uom_km")
-        cls.travel = cls.env["product.product"].create(
-            {
-                "name": "Travel",
-                "type": "service",
-                "uom_id": km.id,
-                "uom_po_id": km.id,
-                "list_price": 0.5,
-            }
-        )
-        cls.disk = cls.env["product.product"].create(
-            {"name": "Replacement disk", "type": "consu", "list_price": 120.0}
-        )
+        cls.travel = cls._new_product("Travel", 0.5, km)
+        cls.disk = cls._new_product("Replacement disk", 120.0, type="consu")
         cls.WorkLine = cls.env["helpdesk.ticket.work.line"]
 
     def _mixed_ticket(self, partner=None, **values):
@@ -83,21 +73,21 @@ class TestFigures(HelpdeskInvoicingCommon):
         self.assertEqual(self._sum(lines, "hours_invoiced"), {self.rossi: 4.0})
         self.assertEqual(self._sum(lines, "hours_to_invoice"), {self.rossi: 0.0})
         self.assertEqual(
-            lines.mapped("quantity_invoiced"), [4.0, 36.0, 1.0], "in their own unit"
+            lines.mapped("qty_invoiced"), [4.0, 36.0, 1.0], "in their own unit"
         )
 
     def test_quantities_in_different_units_are_not_added_up(self):
         """No list, pivot or group adds hours, kilometres and parts together."""
         fields = self.WorkLine.fields_get(
-            ["quantity", "quantity_invoiced", "quantity_to_invoice", "hours_invoiced"],
+            ["quantity", "qty_invoiced", "qty_to_invoice", "hours_invoiced"],
             ["aggregator"],
         )
         self.assertEqual(
             {name: field.get("aggregator") for name, field in fields.items()},
             {
                 "quantity": None,
-                "quantity_invoiced": None,
-                "quantity_to_invoice": None,
+                "qty_invoiced": None,
+                "qty_to_invoice": None,
                 "hours_invoiced": "sum",
             },
         )
@@ -110,7 +100,7 @@ class TestFigures(HelpdeskInvoicingCommon):
         for views_data in views:
             for view in views_data["views"].values():
                 arch = etree.fromstring(view["arch"])
-                for name in ("quantity", "quantity_invoiced", "quantity_to_invoice"):
+                for name in ("quantity", "qty_invoiced", "qty_to_invoice"):
                     for node in arch.xpath(f"//list//field[@name='{name}']"):
                         self.assertFalse(node.get("sum"), name)
 
@@ -160,7 +150,7 @@ class TestFigures(HelpdeskInvoicingCommon):
         )
         self.assertEqual(
             fields["company_amount_to_invoice"]["string"],
-            f"Left to Invoice in Company Currency ({currency})",
+            f"Amount to Invoice in Company Currency ({currency})",
         )
         self._invoice(in_chf + in_usd)
         self.assertEqual(
@@ -195,10 +185,8 @@ class TestFigures(HelpdeskInvoicingCommon):
             self._measures(), ["company_amount_to_invoice", "hours_to_invoice"]
         )
         # A helpdesk manager who does not invoice: the hours, not the amounts.
-        manager = new_test_user(
-            self.env,
-            login="hdi-figures-manager",
-            groups="helpdesk_mgmt.group_helpdesk_manager",
+        manager = self._new_user(
+            "hdi-figures-manager", "helpdesk_mgmt.group_helpdesk_manager"
         )
         self.assertEqual(self._measures(manager), ["hours_to_invoice"])
         arch = self.WorkLine.with_user(self.clerk).get_views([(False, "pivot")])
@@ -211,9 +199,9 @@ class TestFigures(HelpdeskInvoicingCommon):
         """The badge says what invoicing will do: skip an open ticket."""
         ticket = self._mixed_ticket(stage=self.stage_new)
         self.assertEqual(ticket.billing_state, "to_invoice")
-        self.assertEqual(ticket.billing_status, "to_invoice_once_closed")
+        self.assertEqual(ticket.billing_state_detail, "to_invoice_once_closed")
         ticket.stage_id = self.stage_closed
-        self.assertEqual(ticket.billing_status, "to_invoice")
+        self.assertEqual(ticket.billing_state_detail, "to_invoice")
 
     def test_billing_state_offers_only_what_a_user_may_choose(self):
         """The form offers Billable; the state follows from the invoices."""

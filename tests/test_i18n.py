@@ -22,12 +22,7 @@ class TestItalian(HelpdeskInvoicingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # What an administrator does in Settings > Languages: activate Italian,
-        # then load the add-on's translations (i18n/it.po).
-        cls.env["res.lang"]._activate_lang("it_IT")
-        cls.env["ir.module.module"]._load_module_terms(
-            ["helpdesk_mgmt_invoicing"], ["it_IT"], overwrite=True
-        )
+        cls._activate_italian()
         # An Italian customer: the company, its contacts and its invoice address.
         (cls.rossi | cls.rossi.child_ids).lang = "it_IT"
         cls.ticket = cls._create_ticket(cls.rossi_mario, cls._standard_lines())
@@ -175,8 +170,8 @@ class TestItalian(HelpdeskInvoicingCommon):
         )
         status = dict(
             self._as_italian_clerk(self.env["helpdesk.ticket"]).fields_get(
-                ["billing_status"]
-            )["billing_status"]["selection"]
+                ["billing_state_detail"]
+            )["billing_state_detail"]["selection"]
         )
         self.assertEqual(status["to_invoice_again"], "Da Fatturare di Nuovo")
 

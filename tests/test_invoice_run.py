@@ -22,7 +22,7 @@ from unittest.mock import patch
 from pypdf import PdfReader
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from odoo.addons.queue_job.controllers.main import RunJobController
 
@@ -337,10 +337,8 @@ class TestInvoiceRun(InvoiceRunCommon):
         run = self.Run.with_user(self.clerk)._start(
             self.tickets[1:].with_user(self.clerk), group_by_partner=True
         )
-        manager = new_test_user(
-            self.env,
-            login="hdi-queue-manager",
-            groups="base.group_user,queue_job.group_queue_job_manager",
+        manager = self._new_user(
+            "hdi-queue-manager", "base.group_user,queue_job.group_queue_job_manager"
         )
         action = run.with_user(manager).action_view_jobs()
         self.assertEqual(action["res_model"], "queue.job")
@@ -428,10 +426,8 @@ class TestInvoiceRunAccess(HelpdeskInvoicingCommon):
         )
 
     def test_accountant_without_helpdesk_rights_cannot_start_one(self):
-        accountant = new_test_user(
-            self.env,
-            login="hdi-run-accountant",
-            groups="account.group_account_invoice",
+        accountant = self._new_user(
+            "hdi-run-accountant", "account.group_account_invoice"
         )
         with trap_jobs(), self.assertRaises(AccessError):
             self.env["helpdesk.ticket.invoice.run"].with_user(accountant)._start(

@@ -197,14 +197,7 @@ class TestInvoicing(HelpdeskInvoicingCommon):
         """A ticket set back to To Invoice bills only the work added since."""
         ticket = self._create_ticket(self.rossi_mario, self._standard_lines())
         first = self._invoice(ticket)
-        self.env["helpdesk.ticket.work.line"].create(
-            {
-                "ticket_id": ticket.id,
-                "date": date(2026, 3, 20),
-                "product_id": self.support.id,
-                "quantity": 1.0,
-            }
-        )
+        self._log_work(ticket, date(2026, 3, 20), 1.0)
         ticket.billing_state = "to_invoice"
         second = self._invoice(ticket)
         self.assertNotEqual(first, second)

@@ -39,7 +39,7 @@ class TestEInvoiceWarnings(HelpdeskInvoicingItalyCommon):
         )
 
     def _warnings(self, tickets, **options):
-        return tickets.with_user(self.clerk)._get_e_invoice_warnings(**options)
+        return self._e_invoice_warnings(tickets, **options)
 
     def test_complete_customers_get_no_warning(self):
         """A company with VAT number and recipient code, a contact person of

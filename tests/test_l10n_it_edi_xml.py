@@ -28,10 +28,7 @@ class TestFatturaPA(HelpdeskInvoicingItalyCommon):
     def setUpClass(cls):
         super().setUpClass()
         # Giulia Verdi reads Italian: her invoices are written in Italian.
-        cls.env["res.lang"]._activate_lang("it_IT")
-        cls.env["ir.module.module"]._load_module_terms(
-            ["helpdesk_mgmt_invoicing"], ["it_IT"], overwrite=True
-        )
+        cls._activate_italian()
         cls.verdi.lang = "it_IT"
 
     def _invoice_and_send(self, tickets, **options):

@@ -15,7 +15,7 @@ from datetime import date
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import HelpdeskInvoicingCommon
 
@@ -60,10 +60,8 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         :param str reason: the start of the reason, as the note reads it
             (an invoice is a link named by ``_get_helpdesk_reference``)
         """
-        self.assertEqual(ticket.work_line_ids.mapped("quantity_invoiced"), [0.0] * 3)
-        self.assertEqual(
-            ticket.work_line_ids.mapped("quantity_to_invoice"), [2.0, 3.0, 1.5]
-        )
+        self.assertEqual(ticket.work_line_ids.mapped("qty_invoiced"), [0.0] * 3)
+        self.assertEqual(ticket.work_line_ids.mapped("qty_to_invoice"), [2.0, 3.0, 1.5])
         self.assertFalse(ticket.work_line_ids.invoice_line_id)
         self.assertEqual(ticket.billing_state, "to_invoice")
         note = self._notes(ticket, "are no longer billed")
@@ -76,8 +74,8 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         invoice = self._invoice(self.ticket)
         self.assertEqual(self.ticket.billing_state, "invoiced")
         for work_line in self.ticket.work_line_ids:
-            self.assertEqual(work_line.quantity_invoiced, work_line.quantity)
-            self.assertEqual(work_line.quantity_to_invoice, 0.0)
+            self.assertEqual(work_line.qty_invoiced, work_line.quantity)
+            self.assertEqual(work_line.qty_to_invoice, 0.0)
             self.assertEqual(work_line.invoice_line_ids, work_line.invoice_line_id)
             self.assertEqual(work_line.invoice_id, invoice)
         note = self._notes(self.ticket, "Billed on")
@@ -153,7 +151,7 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         again = self._invoice(self.ticket)
         self.assertEqual(self.ticket.work_line_ids.invoice_id, again)
         self.assertEqual(
-            self.ticket.work_line_ids.mapped("quantity_invoiced"), [2.0, 3.0, 1.5]
+            self.ticket.work_line_ids.mapped("qty_invoiced"), [2.0, 3.0, 1.5]
         )
         self.assertEqual(self.ticket.billing_state, "invoiced")
 
@@ -168,9 +166,7 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         self.assertEqual(new_draft.state, "draft")
         self.assertEqual(self.ticket.work_line_ids.invoice_id, new_draft)
         self.assertEqual(self.ticket.billing_state, "invoiced")
-        self.assertEqual(
-            self.ticket.work_line_ids.mapped("quantity_to_invoice"), [0.0] * 3
-        )
+        self.assertEqual(self.ticket.work_line_ids.mapped("qty_to_invoice"), [0.0] * 3)
 
     def test_partial_credit_note_gives_back_hours(self):
         """Half an hour credited: that half hour is to invoice again."""
@@ -189,8 +185,8 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         self._end_request()
         self.assertEqual(invoice.payment_state, "partial")
         credited = lines[0].helpdesk_work_line_ids
-        self.assertEqual(credited.quantity_invoiced, 1.5)
-        self.assertEqual(credited.quantity_to_invoice, 0.5)
+        self.assertEqual(credited.qty_invoiced, 1.5)
+        self.assertEqual(credited.qty_to_invoice, 0.5)
         # Still billed on the invoice, for the rest.
         self.assertEqual(credited.invoice_id, invoice)
         self.assertEqual(self.ticket.billing_state, "to_invoice")
@@ -204,7 +200,7 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         again = self._invoice(self.ticket)
         self.assertEqual(self._product_lines(again).quantity, 0.5)
         self.assertEqual(self._product_lines(again).helpdesk_work_line_ids, credited)
-        self.assertEqual(credited.quantity_invoiced, 2.0)
+        self.assertEqual(credited.qty_invoiced, 2.0)
         self.assertEqual(self.ticket.billing_state, "invoiced")
 
     def test_removing_invoice_lines(self):
@@ -219,7 +215,7 @@ class TestLifecycle(HelpdeskInvoicingCommon):
             {"invoice_line_ids": [Command.delete(onsite_line.id)]}
         )
         self._end_request()
-        self.assertEqual(onsite_work.quantity_to_invoice, 3.0)
+        self.assertEqual(onsite_work.qty_to_invoice, 3.0)
         self.assertFalse(onsite_work.invoice_line_id)
         self.assertEqual((self.ticket.work_line_ids - onsite_work).invoice_id, invoice)
         self.assertEqual(self.ticket.billing_state, "to_invoice")
@@ -249,21 +245,14 @@ class TestLifecycle(HelpdeskInvoicingCommon):
     def test_work_added_after_invoicing(self):
         """New work brings an invoiced ticket back to To Invoice by itself."""
         first = self._invoice(self.ticket)
-        extra = self.env["helpdesk.ticket.work.line"].create(
-            {
-                "ticket_id": self.ticket.id,
-                "date": date(2026, 3, 20),
-                "product_id": self.support.id,
-                "quantity": 1.0,
-            }
-        )
+        extra = self._log_work(self.ticket, date(2026, 3, 20), 1.0)
         self.assertEqual(self.ticket.billing_state, "to_invoice")
         second = self._invoice(self.ticket)
         self.assertEqual(self._product_lines(second).helpdesk_work_line_ids, extra)
         self.assertEqual(self.ticket.billing_state, "invoiced")
         # Cancelling the second invoice: the first one still bills the rest.
         second.with_user(self.clerk).button_cancel()
-        self.assertEqual(extra.quantity_to_invoice, 1.0)
+        self.assertEqual(extra.qty_to_invoice, 1.0)
         self.assertEqual((self.ticket.work_line_ids - extra).invoice_id, first)
         self.assertEqual(self.ticket.billing_state, "to_invoice")
         self.assertEqual(self.ticket.invoice_ids, first + second)
@@ -274,9 +263,7 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         self.assertEqual(self.ticket.billing_state, "no")
         invoice.with_user(self.clerk).button_cancel()
         self._end_request()
-        self.assertEqual(
-            self.ticket.work_line_ids.mapped("quantity_invoiced"), [0.0] * 3
-        )
+        self.assertEqual(self.ticket.work_line_ids.mapped("qty_invoiced"), [0.0] * 3)
         self.assertEqual(self.ticket.billing_state, "no")
         note = self._notes(self.ticket, "are no longer billed")
         self.assertNotIn("To Invoice again", note.body)
@@ -295,9 +282,7 @@ class TestLifecycle(HelpdeskInvoicingCommon):
 
     def test_accountant_without_helpdesk_rights(self):
         """Whoever may cancel the invoice releases its work, helpdesk user or not."""
-        accountant = new_test_user(
-            self.env, login="hdi-accountant", groups="account.group_account_invoice"
-        )
+        accountant = self._new_user("hdi-accountant", "account.group_account_invoice")
         invoice = self._invoice(self.ticket)
         invoice.with_user(accountant).button_cancel()
         self._end_request(accountant)
@@ -366,7 +351,7 @@ class TestLifecycle(HelpdeskInvoicingCommon):
             self.env.flush_all()
         self.env.invalidate_all()
         invoice.write({"invoice_line_ids": [Command.update(line.id, {"quantity": 1})]})
-        self.assertEqual(line.helpdesk_work_line_ids.quantity_to_invoice, 1.0)
+        self.assertEqual(line.helpdesk_work_line_ids.qty_to_invoice, 1.0)
 
     def test_invoice_cancelled_after_its_credit_note(self):
         """An invoice cannot be cancelled while its credit note credits its
@@ -388,7 +373,7 @@ class TestLifecycle(HelpdeskInvoicingCommon):
         self.env.invalidate_all()
         self.assertEqual(invoice.state, "posted")
         work_lines = self.ticket.work_line_ids
-        self.assertEqual(work_lines.mapped("quantity_invoiced"), [0.0, 0.0, 0.0])
+        self.assertEqual(work_lines.mapped("qty_invoiced"), [0.0, 0.0, 0.0])
         self.assertEqual(self.ticket.billing_state, "to_invoice")
 
     # ------------------------------------------------------------------

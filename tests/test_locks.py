@@ -15,7 +15,7 @@ from lxml import etree
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from .common import HelpdeskInvoicingCommon
 
@@ -104,10 +104,8 @@ class TestLocks(HelpdeskInvoicingCommon):
         self.assertTrue(self.billed.exists())
 
     def test_ticket_with_billed_work_cannot_be_deleted(self):
-        manager = new_test_user(
-            self.env,
-            login="hdi-lock-manager",
-            groups="helpdesk_mgmt.group_helpdesk_manager",
+        manager = self._new_user(
+            "hdi-lock-manager", "helpdesk_mgmt.group_helpdesk_manager"
         )
         with self.assertRaises(UserError) as error:
             self.ticket.with_user(manager).unlink()
@@ -131,14 +129,7 @@ class TestLocks(HelpdeskInvoicingCommon):
                 "or reverse it with a credit note, first."
             ),
         )
-        new_line = self.env["helpdesk.ticket.work.line"].create(
-            {
-                "ticket_id": self.ticket.id,
-                "date": date(2026, 3, 20),
-                "product_id": self.support.id,
-                "quantity": 1.0,
-            }
-        )
+        new_line = self._log_work(self.ticket, date(2026, 3, 20), 1.0)
         self.assertFalse(new_line.billing_lock_reason)
         # Once posted, the invoice is named by its number.
         self.invoice.invoice_date = date(2026, 3, 31)
@@ -216,11 +207,11 @@ class TestLocks(HelpdeskInvoicingCommon):
     def test_billed_hours_are_derived_never_written(self):
         """What is billed follows the invoices: nobody writes it by hand."""
         for user in (self.technician, self.clerk):
-            for field_name in ("quantity_invoiced", "invoice_line_id"):
+            for field_name in ("qty_invoiced", "invoice_line_id"):
                 with (
                     self.subTest(user=user.login, field=field_name),
                     self.assertRaises(AccessError),
                 ):
                     self.billed.with_user(user).write({field_name: False})
-        self.assertEqual(self.billed.quantity_invoiced, 2.0)
+        self.assertEqual(self.billed.qty_invoiced, 2.0)
         self.assertEqual(self.billed.invoice_id, self.invoice)

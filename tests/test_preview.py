@@ -266,4 +266,4 @@ class TestPreview(HelpdeskInvoicingCommon):
         self.assertEqual(self.env["account.move"].search_count([]), moves_before)
         work = (self.rossi_1 + self.bianchi_1).work_line_ids
         self.assertFalse(work.sudo().invoice_line_ids)
-        self.assertEqual(set(work.mapped("quantity_invoiced")), {0.0})
+        self.assertEqual(set(work.mapped("qty_invoiced")), {0.0})

@@ -23,7 +23,7 @@ from lxml import html
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval, time
 
 from odoo.addons.base.models.ir_qweb import QWebException
@@ -103,18 +103,22 @@ class InterventionReportCommon(HelpdeskInvoicingCommon):
     def _cells(self, row):
         return [self._text(cell) for cell in row.xpath("./td")]
 
+    def _headings(self, table):
+        """The column headings of the work lines' table."""
+        return [self._text(th) for th in table.xpath("./thead//th")]
+
+    def _totals(self, table):
+        """The cells of the totals' row, under the work lines."""
+        return self._cells(table.xpath("./tfoot/tr")[0])
+
 
 @tagged("post_install", "-at_install")
 class TestInterventionReport(InterventionReportCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # As in test_i18n.py: Italian activated, the add-on's terms loaded,
-        # and Odoo's units ("Ore"), which the report prints by each quantity.
-        cls.env["res.lang"]._activate_lang("it_IT")
-        cls.env["ir.module.module"]._load_module_terms(
-            ["uom", "helpdesk_mgmt_invoicing"], ["it_IT"], overwrite=True
-        )
+        # Odoo's units too ("Ore"), which the report prints by each quantity.
+        cls._activate_italian("uom")
 
     def _make_rossi_italian(self):
         """Rossi Impianti, its contacts and its invoice address speak Italian."""
@@ -159,7 +163,7 @@ class TestInterventionReport(InterventionReportCommon):
 
         [table] = article.xpath(".//table[@name='work_lines']")
         self.assertEqual(
-            [self._text(th) for th in table.xpath("./thead//th")],
+            self._headings(table),
             [
                 "Date",
                 "Technician",
@@ -199,10 +203,7 @@ class TestInterventionReport(InterventionReportCommon):
                 ],
             ],
         )
-        self.assertEqual(
-            self._cells(table.xpath("./tfoot/tr")[0]),
-            ["Total hours", "5.50", "5.00", ""],
-        )
+        self.assertEqual(self._totals(table), ["Total hours", "5.50", "5.00", ""])
 
         [technician, customer] = article.xpath(".//div[@name='signatures']/div")
         # Each signature with its date and place, as a signed paper has.
@@ -218,9 +219,7 @@ class TestInterventionReport(InterventionReportCommon):
         """Each line says what it is for; a part shows its unit, and the totals
         count the hours of the work sold by time only."""
         self.ticket.work_line_ids[0].billing_type = "no_charge"
-        disk = self.env["product.product"].create(
-            {"name": "Replacement disk", "type": "consu", "list_price": 120.0}
-        )
+        disk = self._new_product("Replacement disk", 120.0, type="consu")
         self.ticket.work_line_ids = [
             Command.create(
                 {
@@ -240,10 +239,7 @@ class TestInterventionReport(InterventionReportCommon):
             rows[2][2:8],
             ["", "", "2.00 Units", "2.00 Units", "Billable", "Disks swapped"],
         )
-        self.assertEqual(
-            self._cells(table.xpath("./tfoot/tr")[0]),
-            ["Total hours", "5.50", "5.00", ""],
-        )
+        self.assertEqual(self._totals(table), ["Total hours", "5.50", "5.00", ""])
 
     def test_internal_work_is_not_on_the_customers_report(self):
         """Work marked Not Billed (internal) is the firm's own business: the
@@ -272,10 +268,7 @@ class TestInterventionReport(InterventionReportCommon):
         )
         self.assertEqual(rows[1][6], "No Charge")
         self.assertNotIn("training", self._text(article))
-        self.assertEqual(
-            self._cells(table.xpath("./tfoot/tr")[0]),
-            ["Total hours", "5.50", "5.00", ""],
-        )
+        self.assertEqual(self._totals(table), ["Total hours", "5.50", "5.00", ""])
 
     def test_lines_without_times(self):
         """A line logged as hours only leaves Start and End empty; hours keep
@@ -348,11 +341,7 @@ class TestInterventionReport(InterventionReportCommon):
 
     def test_only_who_may_read_the_ticket(self):
         """A technician who sees only their own tickets cannot print others'."""
-        own = new_test_user(
-            self.env,
-            login="hdi-report-own",
-            groups="helpdesk_mgmt.group_helpdesk_user_own",
-        )
+        own = self._new_user("hdi-report-own", "helpdesk_mgmt.group_helpdesk_user_own")
         self.ticket.user_id = self.technician
         with self.assertRaises(QWebException) as error:
             self._render_html(self.ticket, user=own)
@@ -375,7 +364,7 @@ class TestInterventionReport(InterventionReportCommon):
         self.assertIn("Aperto il 02/03/2026 Chiuso il 05/03/2026", informations)
         [table] = article.xpath(".//table[@name='work_lines']")
         self.assertEqual(
-            [self._text(th) for th in table.xpath("./thead//th")],
+            self._headings(table),
             [
                 "Data",
                 "Tecnico",
@@ -400,10 +389,7 @@ class TestInterventionReport(InterventionReportCommon):
                 "Fatturabile",
             ],
         )
-        self.assertEqual(
-            self._cells(table.xpath("./tfoot/tr")[0]),
-            ["Totale ore", "5,50", "5,00", ""],
-        )
+        self.assertEqual(self._totals(table), ["Totale ore", "5,50", "5,00", ""])
         signatures = self._text(article.xpath(".//div[@name='signatures']")[0])
         self.assertEqual(
             signatures,

@@ -28,11 +28,8 @@ class InterventionReportPdfCommon(InterventionReportCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("it_IT")
         # Odoo's units too ("Ore"), which the report prints by each quantity.
-        cls.env["ir.module.module"]._load_module_terms(
-            ["uom", "helpdesk_mgmt_invoicing"], ["it_IT"], overwrite=True
-        )
+        cls._activate_italian("uom")
         (cls.rossi | cls.rossi.child_ids).lang = "it_IT"
         cls.vpn = cls._create_report_ticket(cls.bianchi_luca, "VPN drops")
 
@@ -64,6 +61,13 @@ class TestInterventionReportPdf(InterventionReportPdfCommon):
             for line in page.extract_text(extraction_mode="layout").splitlines()
         ]
 
+    def _assert_page(self, text, expected, absent):
+        """The page's ``text`` shows each of ``expected``, and not ``absent``
+        (another ticket's title)."""
+        for part in expected:
+            self.assertIn(part, text)
+        self.assertNotIn(absent, text)
+
     def _signatures_side_by_side(self, page, technician, customer):
         """Whether the two signature boxes stand on one line, as the report's
         stylesheet (Bootstrap's grid) lays them out; without it, they would
@@ -79,36 +83,39 @@ class TestInterventionReportPdf(InterventionReportPdfCommon):
         self.assertEqual(len(pdf.pages), 2)
         italian, english = (self._text(page) for page in pdf.pages)
 
-        for expected in (
-            f"Rapportino d'intervento {self.ticket.number}",
-            "Rossi Impianti S.r.l.",
-            "Via Roma 12",
-            f"{self.ticket.number} - Printer offline",
-            "Tecnico",
-            "Lavorato",
-            "Da Fatturare",
-            "02/03/2026 Marco Neri 09:00 11:30 2,50 Ore 2,50 Ore",
-            "Replaced the toner and the drum",
-            "04/03/2026 Marco Neri 14:00 17:00 3,00 Ore 2,50 Ore",
-            "Totale ore 5,50 5,00",
-            "Firma del tecnico",
-            "Firma del cliente",
-        ):
-            self.assertIn(expected, italian)
-        self.assertNotIn("VPN drops", italian)
-
-        for expected in (
-            f"Intervention Report {self.vpn.number}",
-            "Bianchi Servizi S.p.A.",
-            f"{self.vpn.number} - VPN drops",
-            "Worked",
-            "To Invoice",
-            "03/02/2026 Marco Neri 09:00 11:30 2.50 Hours 2.50 Hours",
-            "Total hours 5.50 5.00",
-            "Customer's signature",
-        ):
-            self.assertIn(expected, english)
-        self.assertNotIn("Printer offline", english)
+        self._assert_page(
+            italian,
+            (
+                f"Rapportino d'intervento {self.ticket.number}",
+                "Rossi Impianti S.r.l.",
+                "Via Roma 12",
+                f"{self.ticket.number} - Printer offline",
+                "Tecnico",
+                "Lavorato",
+                "Da Fatturare",
+                "02/03/2026 Marco Neri 09:00 11:30 2,50 Ore 2,50 Ore",
+                "Replaced the toner and the drum",
+                "04/03/2026 Marco Neri 14:00 17:00 3,00 Ore 2,50 Ore",
+                "Totale ore 5,50 5,00",
+                "Firma del tecnico",
+                "Firma del cliente",
+            ),
+            "VPN drops",
+        )
+        self._assert_page(
+            english,
+            (
+                f"Intervention Report {self.vpn.number}",
+                "Bianchi Servizi S.p.A.",
+                f"{self.vpn.number} - VPN drops",
+                "Worked",
+                "To Invoice",
+                "03/02/2026 Marco Neri 09:00 11:30 2.50 Hours 2.50 Hours",
+                "Total hours 5.50 5.00",
+                "Customer's signature",
+            ),
+            "Printer offline",
+        )
 
         # Laid out by the stylesheet wkhtmltopdf fetched from the test server.
         self.assertTrue(

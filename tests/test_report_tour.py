@@ -31,10 +31,10 @@ class TestReportTour(InterventionReportCommon, HttpCase):
 
         self.patch(Report, "_render_qweb_pdf", spy)
 
-        self.start_tour(
-            f"/odoo/helpdesk-tickets/{self.ticket.id}",
+        self._run_tour(
             "helpdesk_mgmt_invoicing_report_tour",
-            login=self.technician.login,
+            url=f"/odoo/helpdesk-tickets/{self.ticket.id}",
+            user=self.technician,
         )
 
         self.assertEqual(len(printed), 1)

@@ -57,12 +57,12 @@ class TestScreens(HelpdeskInvoicingCommon):
         self._invoice(invoiced)
         tickets = no_work + logged_no_hours + in_progress + not_billable + invoiced
         self.assertEqual(
-            tickets.mapped("billing_status"),
+            tickets.mapped("billing_state_detail"),
             [False, False, "to_invoice_once_closed", "no", "invoiced"],
         )
         for view_type in ("list", "kanban"):
             arch = self._arch("helpdesk.ticket", view_type)
-            [badge] = arch.xpath("//field[@name='billing_status']")
+            [badge] = arch.xpath("//field[@name='billing_state_detail']")
             self.assertEqual(badge.get("widget"), "badge")
             self.assertFalse(arch.xpath("//field[@name='billing_state']"))
 
@@ -77,23 +77,18 @@ class TestScreens(HelpdeskInvoicingCommon):
         )
         self._invoice(new_work)
         invoice = self._invoice(released)
-        self.env["helpdesk.ticket.work.line"].create(
-            {
-                "ticket_id": new_work.id,
-                "date": date(2026, 3, 9),
-                "product_id": self.support.id,
-                "quantity": 0.5,
-            }
-        )
+        self._log_work(new_work, date(2026, 3, 9), 0.5)
         invoice.with_user(self.clerk).button_cancel()
         self._end_request()
         tickets = (new_work + released).with_user(self.technician)
         self.assertEqual(tickets.mapped("billing_state"), ["to_invoice"] * 2)
-        self.assertEqual(tickets.mapped("billing_status"), ["to_invoice_again"] * 2)
+        self.assertEqual(
+            tickets.mapped("billing_state_detail"), ["to_invoice_again"] * 2
+        )
         [label] = [
             label
             for value, label in self.env["helpdesk.ticket"]
-            ._fields["billing_status"]
+            ._fields["billing_state_detail"]
             ._description_selection(self.env)
             if value == "to_invoice_again"
         ]
@@ -102,7 +97,7 @@ class TestScreens(HelpdeskInvoicingCommon):
     def test_decimal_hours_everywhere(self):
         """Hours worked, to invoice and billed are decimal hours in every view
         of the add-on; start and end are clock times."""
-        hours = {"hours_worked", "quantity", "quantity_invoiced"}
+        hours = {"hours_worked", "quantity", "qty_invoiced"}
         clock = {"time_start", "time_end"}
         archs = [
             self._arch("helpdesk.ticket", "form").xpath(

@@ -36,11 +36,7 @@ class TestScreensTour(HelpdeskInvoicingCommon, HttpCase):
     def test_preview_totals_notification_and_reload(self):
         printer, workstation, vpn = self._create_tour_tickets()
 
-        self.start_tour(
-            "/odoo/helpdesk-tickets",
-            "helpdesk_mgmt_invoicing_preview_tour",
-            login=self.clerk.login,
-        )
+        self._run_tour("helpdesk_mgmt_invoicing_preview_tour")
 
         invoices = (printer + workstation + vpn).invoice_ids
         self.assertEqual(len(invoices), 2)
@@ -59,21 +55,10 @@ class TestScreensTour(HelpdeskInvoicingCommon, HttpCase):
             name="Tour: one more hour",
         )
         first = self._invoice(ticket)
-        self.env["helpdesk.ticket.work.line"].create(
-            {
-                "ticket_id": ticket.id,
-                "date": date(2026, 3, 3),
-                "product_id": self.support.id,
-                "quantity": 1.0,
-            }
-        )
+        self._log_work(ticket, date(2026, 3, 3), 1.0)
         self._end_request()
 
-        self.start_tour(
-            "/odoo/helpdesk-tickets",
-            "helpdesk_mgmt_invoicing_new_work_tour",
-            login=self.clerk.login,
-        )
+        self._run_tour("helpdesk_mgmt_invoicing_new_work_tour")
 
         second = ticket.invoice_ids - first
         self.assertEqual(self._product_lines(second).quantity, 1.0)
@@ -86,11 +71,7 @@ class TestScreensTour(HelpdeskInvoicingCommon, HttpCase):
         self._create_ticket(
             self.bianchi_luca, self._standard_lines(), stage=self.stage_new
         )
-        self.start_tour(
-            "/odoo/helpdesk-tickets",
-            "helpdesk_mgmt_invoicing_no_selection_tour",
-            login=self.clerk.login,
-        )
+        self._run_tour("helpdesk_mgmt_invoicing_no_selection_tour")
         self.assertFalse(self.env["account.move"].search([]).helpdesk_ticket_ids)
 
     def test_billed_work_is_locked_on_screen(self):
@@ -99,21 +80,13 @@ class TestScreensTour(HelpdeskInvoicingCommon, HttpCase):
         )
         ticket.work_line_ids.name = "Billed work"
         self._invoice(ticket)
-        new_work = self.env["helpdesk.ticket.work.line"].create(
-            {
-                "ticket_id": ticket.id,
-                "date": date(2026, 3, 3),
-                "product_id": self.support.id,
-                "quantity": 1.0,
-                "name": "New work",
-            }
-        )
+        new_work = self._log_work(ticket, date(2026, 3, 3), 1.0, name="New work")
         self._end_request()
 
-        self.start_tour(
-            f"/odoo/helpdesk-tickets/{ticket.id}",
+        self._run_tour(
             "helpdesk_mgmt_invoicing_locks_tour",
-            login=self.technician.login,
+            url=f"/odoo/helpdesk-tickets/{ticket.id}",
+            user=self.technician,
         )
 
         self.assertEqual(len(ticket.work_line_ids), 2)
@@ -129,14 +102,11 @@ class TestScreensTour(HelpdeskInvoicingCommon, HttpCase):
                 "helpdesk_minimum_hours": 1.0,
             }
         )
-        disk = self.env["product.product"].create(
-            {
-                "name": "Replacement disk",
-                "type": "consu",
-                "sale_ok": True,
-                "list_price": 120.0,
-                "taxes_id": [Command.set(self.tax_sale_a.ids)],
-            }
+        disk = self._new_product(
+            "Replacement disk",
+            120.0,
+            type="consu",
+            taxes_id=[Command.set(self.tax_sale_a.ids)],
         )
         ticket = self._create_ticket(self.bianchi_luca, name="Tour: billing rules")
         day = date(2026, 3, 2)
@@ -174,11 +144,7 @@ class TestScreensTour(HelpdeskInvoicingCommon, HttpCase):
         )
         self._end_request()
 
-        self.start_tour(
-            "/odoo/helpdesk-tickets",
-            "helpdesk_mgmt_invoicing_billing_rules_tour",
-            login=self.clerk.login,
-        )
+        self._run_tour("helpdesk_mgmt_invoicing_billing_rules_tour")
 
         invoice = ticket.invoice_ids
         self.assertEqual(len(invoice), 1)
@@ -196,11 +162,7 @@ class TestScreensTour(HelpdeskInvoicingCommon, HttpCase):
             stage=self.stage_new,
             name="Tour: still open",
         )
-        self.start_tour(
-            "/odoo/helpdesk-tickets",
-            "helpdesk_mgmt_invoicing_run_start_tour",
-            login=self.clerk.login,
-        )
+        self._run_tour("helpdesk_mgmt_invoicing_run_start_tour")
         run = self.env["helpdesk.ticket.invoice.run"].search([])
         self.assertEqual(run.state, "running")
         # What queue_job's runner does (no runner in tests): each job, as the
@@ -210,8 +172,7 @@ class TestScreensTour(HelpdeskInvoicingCommon, HttpCase):
         self.env.invalidate_all()
         run._announce_end()
         self.assertEqual(run.state, "done")
-        self.start_tour(
-            f"/odoo/helpdesk-invoicing-runs/{run.id}",
+        self._run_tour(
             "helpdesk_mgmt_invoicing_run_end_tour",
-            login=self.clerk.login,
+            url=f"/odoo/helpdesk-invoicing-runs/{run.id}",
         )

@@ -24,7 +24,7 @@ from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import HelpdeskInvoicingCommon
 
@@ -52,8 +52,8 @@ class TestBilledOnce(OneWorkLineCommon):
 
     def _assert_billed(self, billed, to_invoice):
         self.env.invalidate_all()
-        self.assertEqual(self.work.quantity_invoiced, billed)
-        self.assertEqual(self.work.quantity_to_invoice, to_invoice)
+        self.assertEqual(self.work.qty_invoiced, billed)
+        self.assertEqual(self.work.qty_to_invoice, to_invoice)
 
     def test_unit_of_billed_work_cannot_change(self):
         """8 h billed and posted, then the unit changed to Days: refused, so
@@ -218,10 +218,8 @@ class TestRoles(OneWorkLineCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = new_test_user(
-            cls.env,
-            login="hdi-helpdesk-manager",
-            groups="helpdesk_mgmt.group_helpdesk_manager",
+        cls.manager = cls._new_user(
+            "hdi-helpdesk-manager", "helpdesk_mgmt.group_helpdesk_manager"
         )
 
     def test_technician_records_work_without_price(self):
@@ -308,7 +306,7 @@ class TestRoles(OneWorkLineCommon):
                 [technician] = price_nodes(self.technician, model, view_type)
                 self.assertIn(technician.get("readonly"), ("1", "True"))
                 [clerk] = price_nodes(self.clerk, model, view_type)
-                self.assertEqual(clerk.get("readonly"), "quantity_invoiced > 0")
+                self.assertEqual(clerk.get("readonly"), "qty_invoiced > 0")
 
     def test_times_within_a_day_and_quantities_not_negative(self):
         """End before start, a start at 30:00, negative hours or quantity:

@@ -26,11 +26,7 @@ class TestTour(HelpdeskInvoicingCommon, HttpCase):
             name="Tour: still open",
         )
 
-        self.start_tour(
-            "/odoo/helpdesk-tickets",
-            "helpdesk_mgmt_invoicing_tour",
-            login=self.clerk.login,
-        )
+        self._run_tour("helpdesk_mgmt_invoicing_tour")
 
         invoices = (printer + workstation + vpn).invoice_ids
         self.assertEqual(len(invoices), 2)

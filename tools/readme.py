@@ -19,16 +19,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Fragment file (readme/NAME.rst) and the heading of its section, in order.
-# OCA's fragments, plus FEATURES and BENCHMARK of this project.
+# Fragment file (readme/NAME.rst) and the heading of its section, in order:
+# OCA's fragments (DESCRIPTION opens the README, CONTRIBUTORS and CREDITS
+# close it). The developers' notes are DEVELOPMENT.rst, written by hand.
 SECTIONS = [
     ("CONTEXT", "Use Cases / Context"),
-    ("FEATURES", "What it does"),
     ("INSTALL", "Installation"),
     ("CONFIGURE", "Configuration"),
     ("USAGE", "Usage"),
     ("DEVELOP", "Development"),
-    ("BENCHMARK", "Benchmark"),
     ("ROADMAP", "Known issues / Roadmap"),
     ("HISTORY", "Changelog"),
 ]

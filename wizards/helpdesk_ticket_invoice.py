@@ -143,14 +143,11 @@ class HelpdeskTicketInvoice(models.TransientModel):
     def _compute_preview(self):
         """The invoices confirming would make, and what is skipped: built once
         (in memory) for the rows, their totals and the e-invoicing warnings."""
-        AccountMoveSend = self.env["account.move.send"]
         for wizard in self:
             tickets = wizard.ticket_ids._origin
             invoiceable, issues = tickets._split_invoiceable()
-            previews = invoiceable._get_invoice_previews(
-                wizard.group_by_partner, wizard.group_work_lines
-            )
-            rows = invoiceable._prepare_invoice_previews(previews)
+            previews = wizard._get_invoice_previews(invoiceable)
+            rows = wizard._prepare_preview_rows(previews)
             currencies = {row["currency_id"] for row in rows}
             one_currency = len(currencies) == 1
             wizard.selection_message = wizard._get_selection_message(tickets)
@@ -171,8 +168,220 @@ class HelpdeskTicketInvoice(models.TransientModel):
                 )
             moves = self.env["account.move"].concat(*(move for _v, move in previews))
             wizard.e_invoice_warnings = wizard._format_e_invoice_warnings(
-                AccountMoveSend._get_helpdesk_preview_alerts(moves)
+                wizard._get_e_invoice_warnings(moves)
             )
+
+    # ------------------------------------------------------------------
+    # The preview: what confirming makes, built in memory
+    # ------------------------------------------------------------------
+
+    def _get_invoice_previews(self, tickets):
+        """The invoices confirming would make of these eligible tickets with
+        the pop-up's options, built in memory: nothing is created.
+
+        Built from the very values the invoicing creates
+        (``helpdesk.ticket._prepare_invoices_values``), their taxes, fiscal
+        positions and totals computed by ``account.move`` as for an invoice
+        not saved yet: what the pop-up shows is what confirming makes.
+
+        :return: ``[(invoice values, invoice in memory), ...]``, one pair per
+            invoice, in the order the invoicing creates them
+        """
+        self.ensure_one()
+        if not tickets:
+            return []
+        invoice_vals_list = tickets._prepare_invoices_values(
+            self.group_by_partner, self.group_work_lines
+        )
+        Move = self.env["account.move"]
+        moves = Move.concat(
+            *(
+                Move.with_company(
+                    invoice_vals.get("company_id") or self.env.company
+                ).new(self._get_unlinked_invoice_values(invoice_vals))
+                for invoice_vals in invoice_vals_list
+            )
+        )
+        # Read together, the totals of many invoices are computed in batches.
+        for move in moves:
+            move.update(self._get_preview_amounts(move))
+        return list(zip(invoice_vals_list, moves, strict=True))
+
+    @api.model
+    def _get_unlinked_invoice_values(self, invoice_vals):
+        """These invoice values without the links of their lines to the work
+        lines they bill: an invoice line in memory must not reach the work
+        lines, whose billed quantities would count it."""
+        return dict(
+            invoice_vals,
+            invoice_line_ids=[
+                Command.create(
+                    {
+                        fname: value
+                        for fname, value in command[2].items()
+                        if fname != "helpdesk_work_line_ids"
+                    }
+                )
+                for command in invoice_vals["invoice_line_ids"]
+            ],
+        )
+
+    @api.model
+    def _get_preview_amounts(self, move):
+        """The amounts of an invoice in memory, from the totals its form shows
+        before it is saved (``tax_totals``): it has no tax nor payment term
+        line yet (``create`` adds them), so its own amounts would read zero,
+        and checks such as Italy's 400-euro limit of simplified invoices read
+        them."""
+        totals = move.tax_totals or {}
+        if not totals:
+            return {}
+        sign = 1 if move.is_inbound() else -1
+        return {
+            "amount_untaxed": totals["base_amount_currency"],
+            "amount_tax": totals["tax_amount_currency"],
+            "amount_total": totals["total_amount_currency"],
+            "amount_untaxed_signed": sign * totals["base_amount"],
+            "amount_tax_signed": sign * totals["tax_amount"],
+            "amount_total_signed": sign * totals["total_amount"],
+            "amount_total_in_currency_signed": sign * totals["total_amount_currency"],
+        }
+
+    @api.model
+    def _prepare_preview_rows(self, previews):
+        """Values of the pop-up's rows, one per proposed invoice.
+
+        :param list previews: ``[(invoice values, invoice in memory), ...]``
+            as ``_get_invoice_previews`` returns them
+        """
+        hour = self.env.ref("uom.product_uom_hour")
+        WorkLine = self.env["helpdesk.ticket.work.line"]
+        rows = []
+        for invoice_vals, move in previews:
+            work_line_ids = [
+                command[1]
+                for line_command in invoice_vals["invoice_line_ids"]
+                for command in line_command[2].get("helpdesk_work_line_ids", [])
+            ]
+            tickets = WorkLine.browse(work_line_ids).ticket_id
+            product_lines = move.invoice_line_ids.filtered(
+                lambda line: line.display_type == "product"
+            )
+            rows.append(
+                {
+                    "partner_id": move.commercial_partner_id.id,
+                    "company_id": move.company_id.id,
+                    "currency_id": move.currency_id.id,
+                    "ticket_ids": [Command.set(tickets.ids)],
+                    "ticket_numbers": ", ".join(
+                        tickets.sorted("number").mapped("number")
+                    ),
+                    "line_count": len(product_lines),
+                    "hours": sum(
+                        self._get_invoice_line_hours(line, hour)
+                        for line in product_lines
+                    ),
+                    "amount_untaxed": move.amount_untaxed,
+                    "amount_tax": move.amount_tax,
+                    "amount_total": move.amount_total,
+                }
+            )
+        return rows
+
+    @api.model
+    def _get_invoice_line_hours(self, invoice_line, hour):
+        """Hours an invoice line bills: its quantity in hours for a unit of
+        time (Working Time), nothing for parts, travel and other goods.
+
+        :param hour: the unit Hours (``uom.product_uom_hour``)
+        """
+        uom = invoice_line.product_uom_id
+        if uom.category_id == hour.category_id:
+            return uom._compute_quantity(invoice_line.quantity, hour, round=False)
+        return 0.0
+
+    @api.model
+    def _get_e_invoice_warnings(self, moves):
+        """What Send & Print would warn about for these invoices in memory
+        (``_get_invoice_previews``), before any is created. The invoices are
+        made all the same: this tells the clerk what to fill in first.
+
+        They are handed, customer by customer, to Send & Print's
+        ``_get_alerts``: the hook where each localisation checks its
+        e-invoices (Italy's ``l10n_it_edi`` its FatturaPA: VAT number or
+        fiscal code, address, the public administration's documents...). The
+        add-on knows none of them: what a localisation checks there, the
+        clerk reads before confirming.
+
+        :return: ``{partner: [message, ...]}``: who each warning is about (the
+            customer, or the partner or company the alert points to; an empty
+            ``res.partner`` for what concerns no one in particular, such as
+            settings), in the order found
+        """
+        AccountMoveSend = self.env["account.move.send"]
+        warnings = {}
+        for customer, customer_moves in moves.grouped("commercial_partner_id").items():
+            moves_data = {
+                move: self._get_preview_sending_settings(move)
+                for move in customer_moves
+            }
+            alerts = AccountMoveSend._get_alerts(customer_moves, moves_data)
+            for alert in alerts.values():
+                if alert.get("level") == "info":
+                    continue
+                partners = self._get_alert_partners(alert, customer)
+                messages = warnings.setdefault(partners, [])
+                if alert["message"] not in messages:
+                    messages.append(alert["message"])
+        return warnings
+
+    @api.model
+    def _get_preview_sending_settings(self, move):
+        """Send & Print's settings for this invoice, as its alerts read them.
+
+        The customer's e-invoice format and sending method, as Send & Print
+        would choose them. Not email: that the customer has no email address
+        is Send & Print's concern when sending, not a reason for an e-invoice
+        to be refused. No extra EDI (such as Italy's "Send to Tax Agency"):
+        they apply to posted invoices, and Send & Print checks them then.
+        """
+        AccountMoveSend = self.env["account.move.send"]
+        sending_methods = {AccountMoveSend._get_default_sending_method(move)} - {
+            "email"
+        }
+        return {
+            "sending_methods": sending_methods,
+            "invoice_edi_format": AccountMoveSend._get_default_invoice_edi_format(
+                move, sending_methods=sending_methods
+            ),
+            "extra_edis": set(),
+        }
+
+    @api.model
+    def _get_alert_partners(self, alert, customer):
+        """Who an alert of Send & Print's ``_get_alerts`` is about.
+
+        The partners or companies its action opens; the customer when it
+        opens the invoices, or nothing; no one in particular when it opens
+        something else (settings, a web page).
+        """
+        action = alert.get("action")
+        if not action:
+            return customer
+        model = action.get("res_model")
+        if model == "account.move":
+            return customer
+        if model not in ("res.partner", "res.company"):
+            return self.env["res.partner"]
+        if action.get("res_id"):
+            ids = [action["res_id"]]
+        else:
+            ids = next(
+                (leaf[2] for leaf in action.get("domain") or [] if leaf[0] == "id"),
+                [],
+            )
+        records = self.env[model].browse(ids)
+        return records if model == "res.partner" else records.partner_id
 
     def _get_selection_message(self, tickets):
         """What the pop-up works on, when the clerk selected nothing."""

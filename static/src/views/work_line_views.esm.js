@@ -56,29 +56,34 @@ export const workLineOne2Many = {
     additionalClasses: [...(x2ManyField.additionalClasses || []), "o_field_one2many"],
 };
 
+/**
+ * The Actions menu's items, its Delete offered only while none of the
+ * records is billed work.
+ */
+function withoutDeleteOfBilledWork(items, records) {
+    const isAvailable = items.delete.isAvailable;
+    items.delete = {
+        ...items.delete,
+        isAvailable: () =>
+            isAvailable() && !records().some((record) => billingLockReason(record)),
+    };
+    return items;
+}
+
 export class WorkLineListController extends ListController {
     getStaticActionMenuItems() {
-        const items = super.getStaticActionMenuItems();
-        const isAvailable = items.delete.isAvailable;
-        items.delete = {
-            ...items.delete,
-            isAvailable: () =>
-                isAvailable() &&
-                !this.model.root.selection.some((record) => billingLockReason(record)),
-        };
-        return items;
+        return withoutDeleteOfBilledWork(
+            super.getStaticActionMenuItems(),
+            () => this.model.root.selection
+        );
     }
 }
 
 export class WorkLineFormController extends FormController {
     getStaticActionMenuItems() {
-        const items = super.getStaticActionMenuItems();
-        const isAvailable = items.delete.isAvailable;
-        items.delete = {
-            ...items.delete,
-            isAvailable: () => isAvailable() && !billingLockReason(this.model.root),
-        };
-        return items;
+        return withoutDeleteOfBilledWork(super.getStaticActionMenuItems(), () => [
+            this.model.root,
+        ]);
     }
 }
 

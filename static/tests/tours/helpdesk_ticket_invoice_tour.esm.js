@@ -9,20 +9,7 @@
  */
 
 import {registry} from "@web/core/registry";
-
-function selectTicket(name) {
-    const row = `.o_list_view .o_data_row:has(.o_data_cell[name=name]:contains("${name}"))`;
-    return [
-        {
-            content: `Select the ticket "${name}"`,
-            trigger: `${row} .o_list_record_selector input[type=checkbox]`,
-            run: "click",
-        },
-        {
-            trigger: `${row} .o_list_record_selector input[type=checkbox]:checked`,
-        },
-    ];
-}
+import {confirmPopup, draftInvoices, openPopup, selectTicket} from "./tour_helpers.esm";
 
 registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_tour", {
     steps: () => [
@@ -33,11 +20,7 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_tour", {
         ...selectTicket("Tour: printer offline"),
         ...selectTicket("Tour: new workstation"),
         ...selectTicket("Tour: VPN drops"),
-        {
-            content: "Click Generate Invoice Proposals, next to New",
-            trigger: ".o_control_panel button:contains('Generate Invoice Proposals')",
-            run: "click",
-        },
+        openPopup("Click Generate Invoice Proposals, next to New"),
         {
             content: "The pop-up proposes three tickets of two customers",
             trigger:
@@ -55,23 +38,10 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_tour", {
             content: "Two invoice proposals now, one per customer",
             trigger: ".modal .o_field_widget[name=invoice_count]:contains('2')",
         },
-        {
-            content: "Confirm",
-            trigger: ".modal-footer button[name=action_create_invoices]",
-            run: "click",
-        },
-        {
-            content: "The two draft invoices are shown",
-            trigger:
-                ".o_list_view .o_data_row:contains('Rossi Impianti S.r.l.'):contains('Draft')",
-        },
-        {
-            trigger:
-                ".o_list_view .o_data_row:contains('Bianchi Servizi S.p.A.'):contains('Draft')",
-        },
-        {
-            content: "and only them",
-            trigger: ".o_list_view:not(:has(.o_data_row:eq(2)))",
-        },
+        confirmPopup(),
+        ...draftInvoices("The two draft invoices are shown, and only them", [
+            "Rossi Impianti S.r.l.",
+            "Bianchi Servizi S.p.A.",
+        ]),
     ],
 });

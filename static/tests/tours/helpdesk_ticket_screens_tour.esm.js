@@ -24,6 +24,13 @@
  */
 
 import {registry} from "@web/core/registry";
+import {
+    check,
+    confirmPopup,
+    draftInvoices,
+    openPopup,
+    selectTicket,
+} from "./tour_helpers.esm";
 
 const STORE = "helpdesk_mgmt_invoicing.tour";
 
@@ -63,26 +70,6 @@ function recalled() {
     return JSON.parse(sessionStorage.getItem(STORE) || "{}");
 }
 
-function check(condition, message) {
-    if (!condition) {
-        throw new Error(message);
-    }
-}
-
-function selectTicket(name) {
-    const row = `.o_list_view .o_data_row:has(.o_data_cell[name=name]:contains("${name}"))`;
-    return [
-        {
-            content: `Select the ticket "${name}"`,
-            trigger: `${row} .o_list_record_selector input[type=checkbox]`,
-            run: "click",
-        },
-        {
-            trigger: `${row} .o_list_record_selector input[type=checkbox]:checked`,
-        },
-    ];
-}
-
 const POPUP = ".modal .o_form_view";
 const PROPOSALS = `${POPUP} .o_field_widget[name=preview_ids]`;
 
@@ -111,11 +98,7 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_preview_tour", 
         ...selectTicket("Tour: printer offline"),
         ...selectTicket("Tour: new workstation"),
         ...selectTicket("Tour: VPN drops"),
-        {
-            content: "Click Generate Invoice Proposals, next to New",
-            trigger: ".o_control_panel button:contains('Generate Invoice Proposals')",
-            run: "click",
-        },
+        openPopup("Click Generate Invoice Proposals, next to New"),
         {
             content: "One proposal per ticket: three, the printer's with 3 lines",
             trigger: `${PROPOSALS} .o_data_row:eq(2)`,
@@ -182,29 +165,17 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_preview_tour", 
                 });
             },
         },
-        {
-            content: "Confirm",
-            trigger: ".modal-footer button[name=action_create_invoices]",
-            run: "click",
-        },
+        confirmPopup(),
         {
             content: "A notification says what was made",
             trigger:
                 ".o_notification:contains('2 draft invoices made for: Bianchi " +
                 "Servizi S.p.A., Rossi Impianti S.r.l.')",
         },
-        {
-            content: "The two draft invoices are shown, and only them",
-            trigger:
-                ".o_list_view .o_data_row:contains('Rossi Impianti S.r.l.'):contains('Draft')",
-        },
-        {
-            trigger:
-                ".o_list_view .o_data_row:contains('Bianchi Servizi S.p.A.'):contains('Draft')",
-        },
-        {
-            trigger: ".o_list_view:not(:has(.o_data_row:eq(2)))",
-        },
+        ...draftInvoices("The two draft invoices are shown, and only them", [
+            "Rossi Impianti S.r.l.",
+            "Bianchi Servizi S.p.A.",
+        ]),
         {
             content: "Show the Total column of the invoice list",
             trigger: ".o_list_view .o_optional_columns_dropdown_toggle",
@@ -244,18 +215,10 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_preview_tour", 
                 window.location.reload();
             },
         },
-        {
-            content: "After the reload: the same two invoices",
-            trigger:
-                ".o_list_view .o_data_row:contains('Rossi Impianti S.r.l.'):contains('Draft')",
-        },
-        {
-            trigger:
-                ".o_list_view .o_data_row:contains('Bianchi Servizi S.p.A.'):contains('Draft')",
-        },
-        {
-            trigger: ".o_list_view:not(:has(.o_data_row:eq(2)))",
-        },
+        ...draftInvoices("After the reload: the same two invoices", [
+            "Rossi Impianti S.r.l.",
+            "Bianchi Servizi S.p.A.",
+        ]),
         {
             content: "under the same breadcrumbs, at the same address",
             trigger: ".o_breadcrumb:contains('Invoices')",
@@ -278,11 +241,7 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_preview_tour", 
 registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_new_work_tour", {
     steps: () => [
         ...selectTicket("Tour: one more hour"),
-        {
-            content: "Click Generate Invoice Proposals",
-            trigger: ".o_control_panel button:contains('Generate Invoice Proposals')",
-            run: "click",
-        },
+        openPopup(),
         {
             content: "One proposal: the new hour only, not the hours billed before",
             trigger: proposal("Rossi Impianti S.r.l.", "hours", "1.00"),
@@ -298,11 +257,7 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_new_work_tour",
                 });
             },
         },
-        {
-            content: "Confirm",
-            trigger: ".modal-footer button[name=action_create_invoices]",
-            run: "click",
-        },
+        confirmPopup(),
         {
             content: "The notification, then the invoice's form",
             trigger:
@@ -356,11 +311,7 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_new_work_tour",
 
 registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_no_selection_tour", {
     steps: () => [
-        {
-            content: "Nothing selected: click Generate Invoice Proposals",
-            trigger: ".o_control_panel button:contains('Generate Invoice Proposals')",
-            run: "click",
-        },
+        openPopup("Nothing selected: click Generate Invoice Proposals"),
         {
             content: "The pop-up says what it works on",
             trigger:
@@ -501,11 +452,7 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_locks_tour", {
 registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_billing_rules_tour", {
     steps: () => [
         ...selectTicket("Tour: billing rules"),
-        {
-            content: "Click Generate Invoice Proposals",
-            trigger: ".o_control_panel button:contains('Generate Invoice Proposals')",
-            run: "click",
-        },
+        openPopup(),
         {
             content:
                 "Three lines: the on-site call, the work at no charge, the part " +
@@ -523,11 +470,7 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_billing_rules_t
         {
             trigger: `${POPUP} .o_field_widget[name=amount_total]:contains('230.00')`,
         },
-        {
-            content: "Confirm",
-            trigger: ".modal-footer button[name=action_create_invoices]",
-            run: "click",
-        },
+        confirmPopup(),
         {
             trigger:
                 ".o_notification:contains('1 draft invoice made for: Bianchi Servizi S.p.A.')",

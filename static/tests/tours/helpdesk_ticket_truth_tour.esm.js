@@ -14,12 +14,7 @@
  */
 
 import {registry} from "@web/core/registry";
-
-function check(condition, message) {
-    if (!condition) {
-        throw new Error(message);
-    }
-}
+import {check, confirmPopup, openPopup} from "./tour_helpers.esm";
 
 const RUN_PATH = /^\/odoo\/helpdesk-invoicing-runs\/\d+$/;
 
@@ -33,11 +28,7 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_run_start_tour"
         {
             trigger: ".o_list_view thead .o_list_record_selector input:checked",
         },
-        {
-            content: "Open the pop-up",
-            trigger: ".o_control_panel button:contains('Generate Invoice Proposals')",
-            run: "click",
-        },
+        openPopup("Open the pop-up"),
         {
             content: "Run in background, written as the other options are",
             trigger: ".modal label:contains('Run in background')",
@@ -57,11 +48,7 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_run_start_tour"
         {
             trigger: ".modal .o_field_widget[name=invoice_count]:contains('2')",
         },
-        {
-            content: "Confirm",
-            trigger: ".modal-footer button[name=action_create_invoices]",
-            run: "click",
-        },
+        confirmPopup(),
         {
             content: "The run's page, running, says it will update itself",
             trigger:
@@ -132,12 +119,12 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_run_end_tour", 
         {
             trigger:
                 ".o_list_view .o_data_row:contains('Tour: still open') " +
-                "td[name=billing_status]:contains('To Invoice Once Closed')",
+                "td[name=billing_state_detail]:contains('To Invoice Once Closed')",
         },
         {
             trigger:
                 ".o_list_view .o_data_row:contains('Tour: printer offline') " +
-                "td[name=billing_status]:contains('Invoiced')",
+                "td[name=billing_state_detail]:contains('Invoiced')",
         },
         {
             content: "Work Analysis opens on what is left to invoice",
@@ -149,10 +136,10 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_run_end_tour", 
         },
         {
             trigger:
-                ".o_pivot .o_pivot_measure_row:contains('Left to Invoice in Company Currency (USD)')",
+                ".o_pivot .o_pivot_measure_row:contains('Amount to Invoice in Company Currency (USD)')",
         },
         {
-            trigger: ".o_pivot .o_pivot_measure_row:contains('Hours Left to Invoice')",
+            trigger: ".o_pivot .o_pivot_measure_row:contains('Hours to Invoice')",
         },
         {
             trigger: ".o_pivot .o_pivot_header_cell_closed:contains('Bianchi Servizi')",
