@@ -97,7 +97,6 @@ class HelpdeskTicketWorkLine(models.Model):
         "the start and end times.",
     )
     quantity = fields.Float(
-        string="Quantity",
         compute="_compute_quantity",
         store=True,
         readonly=False,

@@ -4,7 +4,8 @@
 The slow tests are tagged ``hdi_slow`` (Odoo's ``tagged``, so that Odoo's
 own runner can leave them out too: ``--test-tags=-hdi_slow``): the full
 Hypothesis run, the job runner, the browser tours, the PDF, the wheel, the
-database with ``helpdesk_mgmt_timesheet``.
+databases with ``helpdesk_mgmt_timesheet`` and of the upgrade from the
+previous version (``tests/test_migration.py``).
 
 Odoo turns a browser that does not start, or a missing websocket-client, into a
 skipped ``HttpCase`` test; pytest-odoo skips ``HttpCase`` tests without

@@ -5,8 +5,9 @@
 # Extra arguments go to pytest, in both runs (for example: -k grouping).
 # --quick (first argument; make test-quick): the edit-run loop: the first
 # database only, without the tests tagged hdi_slow (the full Hypothesis run,
-# the job runner, the browser tours, the PDF, the wheel, the database with
-# helpdesk_mgmt_timesheet) nor the linters.
+# the job runner, the browser tours, the PDF, the wheel, the databases with
+# helpdesk_mgmt_timesheet and of the upgrade from the previous version) nor
+# the linters.
 #   HDI_TEST_DB    database name (default: hdi_test_<checkout id>; dropped
 #                  first); the Italian one is named after it, with _l10n_it
 #   HDI_TEST_PORT  HTTP port of the browser tests (default: 8169)
