@@ -1,9 +1,15 @@
 # Copyright 2026 helpdesk_mgmt_invoicing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import base64
+import binascii
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_datetime
+from odoo.tools.image import base64_to_image
 from odoo.tools.misc import formatLang
 
 from ..db_statistics import create_with_fresh_statistics
@@ -16,6 +22,10 @@ from .row_lock import lock_rows
 # (limit_time_real): the figures are in benchmarks/RESULTS.md, "Documents".
 # System parameter helpdesk_mgmt_invoicing.report_background_threshold.
 DEFAULT_REPORT_BACKGROUND_THRESHOLD = 200
+# The largest drawn signature accepted (decoded): the portal's signature pad
+# makes PNGs of a few dozen kilobytes; anything far bigger is not a signature.
+MAX_SIGNATURE_SIZE = 512 * 1024
+REPORT_ACTION = "helpdesk_mgmt_invoicing.helpdesk_ticket_report_intervention_action"
 
 
 class HelpdeskTicket(models.Model):
@@ -114,6 +124,59 @@ class HelpdeskTicket(models.Model):
     invoice_count = fields.Integer(
         compute="_compute_invoice_ids", groups="base.group_user"
     )
+    # The customer's signature of the intervention report: written only by
+    # _sign_intervention_report (portal or "Sign Report"), cleared when the
+    # work it signed changes.
+    intervention_signed_by = fields.Char(
+        string="Report Signed By",
+        readonly=True,
+        copy=False,
+        help="Name of the person who signed the intervention report for the customer.",
+    )
+    intervention_signed_on = fields.Datetime(
+        string="Report Signed On", readonly=True, copy=False
+    )
+    intervention_signature = fields.Image(
+        string="Customer's Signature",
+        readonly=True,
+        copy=False,
+        attachment=True,
+        max_width=1024,
+        max_height=1024,
+    )
+    intervention_sign_requested_on = fields.Datetime(
+        string="Sent for Signature On",
+        readonly=True,
+        copy=False,
+        help="When the intervention report was last sent to the customer to "
+        "sign (Send for Signature).",
+    )
+    intervention_sign_reminded_on = fields.Datetime(
+        string="Signature Reminder Sent On", readonly=True, copy=False
+    )
+    # The customer's dispute of the ticket's work, from the portal: the
+    # ticket is not invoiced until someone resolves it (Resolve Dispute).
+    work_disputed_on = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="When the customer disputed the work of this ticket from the "
+        "portal. Invoicing skips the ticket until the dispute is resolved.",
+    )
+    work_dispute_comment = fields.Text(
+        string="Customer's Dispute", readonly=True, copy=False
+    )
+    intervention_sign_state = fields.Selection(
+        selection=[
+            ("no_work", "No Work to Sign"),
+            ("to_sign", "To Sign"),
+            ("signed", "Signed"),
+        ],
+        string="Report Signature",
+        compute="_compute_intervention_sign_state",
+        help="To Sign: the ticket has work on its intervention report that the "
+        "customer has not signed (or that changed since they signed). Signed: "
+        "the customer signed the report as it stands.",
+    )
 
     @api.depends(
         "billable",
@@ -131,6 +194,18 @@ class HelpdeskTicket(models.Model):
                 ticket.billing_state = "invoiced"
             else:
                 ticket.billing_state = "to_invoice"
+
+    @api.depends("intervention_signed_on", "work_line_ids.billing_type")
+    def _compute_intervention_sign_state(self):
+        for ticket in self:
+            if ticket.intervention_signed_on:
+                ticket.intervention_sign_state = "signed"
+            elif ticket.sudo()._get_intervention_report_lines():
+                # sudo: whether work exists, for a customer who may not
+                # read work lines; the lines themselves are not shown.
+                ticket.intervention_sign_state = "to_sign"
+            else:
+                ticket.intervention_sign_state = "no_work"
 
     @api.depends(
         "billing_state",
@@ -415,10 +490,12 @@ class HelpdeskTicket(models.Model):
         return (
             self._get_stage_issue()
             or self._get_billing_state_issue()
+            or self._get_dispute_issue()
             or self._get_customer_issue()
             or self._get_journal_issue(journal_companies)
             or self._get_approval_issue(without_unapproved)
             or self._get_work_issue(bad_products, without_unapproved)
+            or self._get_signature_issue()
         )
 
     def _get_stage_issue(self):
@@ -443,6 +520,31 @@ class HelpdeskTicket(models.Model):
                 ticket=self.display_name,
             )
         return False
+
+    def _get_dispute_issue(self):
+        if not self.work_disputed_on:
+            return False
+        return self.env._(
+            "%(ticket)s: disputed by the customer on %(date)s: resolve the "
+            "dispute (Resolve Dispute on the ticket) before invoicing it.",
+            ticket=self.display_name,
+            date=format_datetime(self.env, self.work_disputed_on),
+        )
+
+    def _get_signature_issue(self):
+        """With the company's Invoice Signed Work Only: the customer has not
+        signed the intervention report as it stands."""
+        if (
+            not self.company_id.helpdesk_invoice_signed_only
+            or self.intervention_sign_state != "to_sign"
+        ):
+            return False
+        return self.env._(
+            "%(ticket)s: intervention report not signed: have the customer "
+            "sign it (Sign Report on the ticket, or send it for signature) "
+            "before invoicing it.",
+            ticket=self.display_name,
+        )
 
     def _get_customer_issue(self):
         customer = self.commercial_partner_id
@@ -799,6 +901,10 @@ class HelpdeskTicket(models.Model):
             lambda line: line.billing_type != "not_billed"
         )
 
+    def _get_report_base_filename(self):
+        """File name of the PDF the portal downloads (portal's _show_report)."""
+        return self._get_intervention_report_filename()
+
     def action_print_intervention_reports(self):
         """Print menu: the intervention reports of these tickets in one PDF.
 
@@ -940,6 +1046,332 @@ class HelpdeskTicket(models.Model):
             tickets=", ".join(self.mapped("display_name")),
             reason=reason,
         )
+
+    # ------------------------------------------------------------------
+    # Signature of the intervention report
+    # ------------------------------------------------------------------
+
+    def _sign_intervention_report(self, name, signature, author=None):
+        """The customer signs this ticket's intervention report: store who
+        signed, when and the drawn signature, and post the signed PDF in the
+        chatter. The one path of the portal's Sign and of "Sign Report".
+
+        :param str name: the signer's name, as typed
+        :param str signature: the drawn signature, a base64 image
+        :param author: partner who posts the signed report (default: the
+            user's)
+        :raise UserError: nothing to sign, already signed, or a missing or
+            bad name or signature; nothing is stored then
+        """
+        self.ensure_one()
+        name = (name or "").strip() if isinstance(name, str) else ""
+        self._check_intervention_signable()
+        self._check_intervention_signature(name, signature)
+        self.write(
+            {
+                "intervention_signed_by": name,
+                "intervention_signed_on": fields.Datetime.now(),
+                "intervention_signature": signature,
+            }
+        )
+        self._post_signed_intervention_report(author or self.env.user.partner_id)
+        return True
+
+    def _check_intervention_signable(self):
+        """Refuse to sign a report with no work on it, or signed already."""
+        for ticket in self:
+            if ticket.intervention_signed_on:
+                raise UserError(
+                    self.env._(
+                        "The intervention report of %(ticket)s is already signed "
+                        "by %(name)s on %(date)s: it needs no other signature "
+                        "until its work changes.",
+                        ticket=ticket.display_name,
+                        name=ticket.intervention_signed_by,
+                        date=format_datetime(self.env, ticket.intervention_signed_on),
+                    )
+                )
+            if not ticket._get_intervention_report_lines():
+                raise UserError(
+                    self.env._(
+                        "The intervention report of %(ticket)s lists no work: "
+                        "there is nothing to sign yet. Sign it once the work "
+                        "is logged.",
+                        ticket=ticket.display_name,
+                    )
+                )
+
+    def _check_intervention_signature(self, name, signature):
+        """Refuse an empty name, or signature data that is not a small image."""
+        self.ensure_one()
+        if not name:
+            raise UserError(
+                self.env._(
+                    "Type the name of the person signing the intervention "
+                    "report of %(ticket)s.",
+                    ticket=self.display_name,
+                )
+            )
+        if not signature or not isinstance(signature, str | bytes):
+            raise UserError(
+                self.env._(
+                    "Draw the signature for the intervention report of "
+                    "%(ticket)s: it is missing.",
+                    ticket=self.display_name,
+                )
+            )
+        try:
+            data = base64.b64decode(signature, validate=True)
+        except (binascii.Error, ValueError):
+            data = None
+        if data is not None and len(data) > MAX_SIGNATURE_SIZE:
+            raise UserError(
+                self.env._(
+                    "The signature sent for the intervention report of "
+                    "%(ticket)s is too large (%(size)s kB, at most %(max)s kB): "
+                    "draw it again with the signature pad.",
+                    ticket=self.display_name,
+                    size=len(data) // 1024,
+                    max=MAX_SIGNATURE_SIZE // 1024,
+                )
+            )
+        try:
+            if data is None:
+                raise ValueError
+            base64_to_image(signature)
+        except (UserError, ValueError, OSError):
+            raise UserError(
+                self.env._(
+                    "The signature sent for the intervention report of "
+                    "%(ticket)s is not an image: draw it again with the "
+                    "signature pad.",
+                    ticket=self.display_name,
+                )
+            ) from None
+
+    def _post_signed_intervention_report(self, author):
+        """Post "Intervention report signed by ..." with the signed PDF, as
+        ``author`` (a partner)."""
+        self.ensure_one()
+        # sudo: the report of a ticket the signer may sign (checked by the
+        # caller); a portal customer may not read its work lines otherwise.
+        content, _report_type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf(REPORT_ACTION, res_ids=self.ids)
+        )
+        self.message_post(
+            body=self.env._(
+                "Intervention report signed by %(name)s.",
+                name=self.intervention_signed_by,
+            ),
+            attachments=[(f"{self._get_intervention_report_filename()}.pdf", content)],
+            author_id=author.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    def _reset_intervention_signature(self):
+        """The work of these signed tickets changed: their reports are to
+        sign again, and their chatter says so (the signed PDF stays in it)."""
+        signed = self.filtered("intervention_signed_on")
+        if not signed:
+            return
+        for ticket in signed:
+            ticket.message_post(
+                body=self.env._(
+                    "The work changed after %(name)s signed the intervention "
+                    "report on %(date)s: the report is to sign again.",
+                    name=ticket.intervention_signed_by,
+                    date=format_datetime(self.env, ticket.intervention_signed_on),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        signed.write(
+            {
+                "intervention_signed_by": False,
+                "intervention_signed_on": False,
+                "intervention_signature": False,
+            }
+        )
+
+    # ------------------------------------------------------------------
+    # Dispute of the work
+    # ------------------------------------------------------------------
+
+    def _dispute_work(self, comment, author):
+        """The customer disputes the work of this ticket: keep when and why,
+        post their comment in the chatter, and give the team leader (or the
+        ticket's assignee) an activity to resolve it.
+
+        :param str comment: what the customer disputes
+        :param author: the customer's partner who disputes
+        :raise UserError: no comment, no work, or disputed already
+        """
+        self.ensure_one()
+        comment = (comment or "").strip() if isinstance(comment, str) else ""
+        if self.work_disputed_on:
+            raise UserError(
+                self.env._(
+                    "The work of %(ticket)s is already disputed (on %(date)s): "
+                    "wait for the answer, or write in the ticket's chat.",
+                    ticket=self.display_name,
+                    date=format_datetime(self.env, self.work_disputed_on),
+                )
+            )
+        if not self._get_intervention_report_lines():
+            raise UserError(
+                self.env._(
+                    "%(ticket)s lists no work: there is nothing to dispute.",
+                    ticket=self.display_name,
+                )
+            )
+        if not comment:
+            raise UserError(
+                self.env._(
+                    "Say what you dispute in the work of %(ticket)s: the "
+                    "comment is missing.",
+                    ticket=self.display_name,
+                )
+            )
+        self.write(
+            {"work_disputed_on": fields.Datetime.now(), "work_dispute_comment": comment}
+        )
+        self.message_post(
+            body=self.env._(
+                "Work disputed by %(name)s: %(comment)s",
+                name=author.display_name,
+                comment=comment,
+            ),
+            author_id=author.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        responsible = self.team_id.user_id or self.user_id
+        self.activity_schedule(
+            "helpdesk_mgmt_invoicing.mail_activity_type_work_dispute",
+            note=comment,
+            user_id=responsible.id or self.env.ref("base.user_admin").id,
+        )
+        return True
+
+    def _resolve_work_dispute(self, note):
+        """Someone resolved the customer's dispute: the ticket may be invoiced
+        again; the note says how, in the chatter and on the activity."""
+        self.ensure_one()
+        if not self.work_disputed_on:
+            raise UserError(
+                self.env._(
+                    "The work of %(ticket)s is not disputed: there is nothing "
+                    "to resolve.",
+                    ticket=self.display_name,
+                )
+            )
+        self.write({"work_disputed_on": False, "work_dispute_comment": False})
+        self.activity_feedback(
+            ["helpdesk_mgmt_invoicing.mail_activity_type_work_dispute"], feedback=note
+        )
+        self.message_post(
+            body=self.env._("Dispute of the work resolved: %(note)s", note=note),
+            subtype_xmlid="mail.mt_note",
+        )
+        return True
+
+    def action_resolve_work_dispute(self):
+        """Resolve Dispute: a pop-up asks how it was resolved."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Resolve Dispute"),
+            "res_model": "helpdesk.ticket.dispute.resolve",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_ticket_id": self.id},
+        }
+
+    def message_post(self, **kwargs):
+        # Send for Signature's composer: the report is now asked for.
+        if self.env.context.get("mark_intervention_sign_requested"):
+            self.write(
+                {
+                    "intervention_sign_requested_on": fields.Datetime.now(),
+                    "intervention_sign_reminded_on": False,
+                }
+            )
+        return super().message_post(**kwargs)
+
+    def action_sign_intervention_report(self):
+        """Sign Report: the customer signs on the technician's tablet."""
+        self.ensure_one()
+        self._check_intervention_signable()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Sign Report"),
+            "res_model": "helpdesk.ticket.sign",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_ticket_id": self.id,
+                "default_name": self.partner_id.name,
+            },
+        }
+
+    def action_send_for_signature(self):
+        """Send for Signature: the mail composer with the template that
+        sends the customer the link to sign, as sale's Send by Email."""
+        self.ensure_one()
+        self._check_intervention_signable()
+        self._portal_ensure_token()
+        template = self.env.ref(
+            "helpdesk_mgmt_invoicing.mail_template_intervention_sign_request"
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment",
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+                "force_email": True,
+                "mark_intervention_sign_requested": True,
+            },
+        }
+
+    @api.model
+    def _cron_remind_intervention_signature(self):
+        """Remind the customers of the reports sent for signature and still
+        unsigned after their company's Signature Reminder days (once per
+        request; companies with 0 days send none)."""
+        template = self.env.ref(
+            "helpdesk_mgmt_invoicing.mail_template_intervention_sign_reminder"
+        )
+        now = fields.Datetime.now()
+        companies = self.env["res.company"].search(
+            [("helpdesk_signature_reminder_days", ">", 0)]
+        )
+        for company in companies:
+            tickets = self.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("intervention_signed_on", "=", False),
+                    ("intervention_sign_reminded_on", "=", False),
+                    (
+                        "intervention_sign_requested_on",
+                        "<=",
+                        now - timedelta(days=company.helpdesk_signature_reminder_days),
+                    ),
+                ]
+            ).filtered(lambda ticket: ticket.intervention_sign_state == "to_sign")
+            for ticket in tickets:
+                ticket.message_post_with_source(
+                    template, subtype_xmlid="mail.mt_comment"
+                )
+            tickets.write({"intervention_sign_reminded_on": now})
 
 
 def html_links(records):

@@ -674,6 +674,7 @@ class HelpdeskTicketWorkLine(models.Model):
                 )
             )
         lines = super().create(vals_list)
+        lines._get_intervention_report_tickets()._reset_intervention_signature()
         if any(vals.get("invoice_line_ids") for vals in vals_list):
             self.env["account.move.line"].sudo().browse(
                 {
@@ -713,13 +714,56 @@ class HelpdeskTicketWorkLine(models.Model):
             self._check_not_invoiced()
         if self._get_pricing_fields().intersection(vals):
             self._check_pricing_access(self.ticket_id)
+        signed = self.env["helpdesk.ticket"]
+        if self._get_intervention_report_fields().intersection(vals):
+            signed = self._get_intervention_report_tickets()
         res = super().write(vals)
         if reopened:
             # Not self.write: putting work back To Approve is no approval.
             super(HelpdeskTicketWorkLine, reopened).write(
                 {"approval_state": "to_approve"}
             )
+        if self._get_intervention_report_fields().intersection(vals):
+            (
+                signed | self._get_intervention_report_tickets()
+            )._reset_intervention_signature()
         return res
+
+    def unlink(self):
+        signed = self._get_intervention_report_tickets()
+        result = super().unlink()
+        signed._reset_intervention_signature()
+        return result
+
+    @api.model
+    def _get_intervention_report_fields(self):
+        """The fields the intervention report prints: changed on signed work,
+        they ask the customer for a new signature."""
+        return {
+            "ticket_id",
+            "date",
+            "user_id",
+            "product_id",
+            "product_uom_id",
+            "billing_type",
+            "name",
+            "time_start",
+            "time_end",
+            "hours_worked",
+            "quantity",
+        }
+
+    def _get_intervention_report_tickets(self):
+        """The signed tickets whose intervention report lists these lines.
+
+        sudo: whoever may change the work changes what was signed; the
+        signature fields follow, whatever the user's rights on the ticket.
+        """
+        return (
+            self.sudo()
+            .filtered(lambda line: line.billing_type != "not_billed")
+            .ticket_id.filtered("intervention_signed_on")
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):

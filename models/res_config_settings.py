@@ -9,3 +9,12 @@ class ResConfigSettings(models.TransientModel):
     helpdesk_invoice_approved_only = fields.Boolean(
         related="company_id.helpdesk_invoice_approved_only", readonly=False
     )
+    helpdesk_portal_show_prices = fields.Boolean(
+        related="company_id.helpdesk_portal_show_prices", readonly=False
+    )
+    helpdesk_invoice_signed_only = fields.Boolean(
+        related="company_id.helpdesk_invoice_signed_only", readonly=False
+    )
+    helpdesk_signature_reminder_days = fields.Integer(
+        related="company_id.helpdesk_signature_reminder_days", readonly=False
+    )

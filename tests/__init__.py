@@ -30,3 +30,8 @@ from . import test_billing_properties
 from . import test_figures
 from . import test_migration
 from . import test_approval
+from . import test_portal_sign
+from . import test_sign_report
+from . import test_portal_dispute
+from . import test_sign_back_office
+from . import test_sign_tour

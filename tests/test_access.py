@@ -134,9 +134,20 @@ class TestAccess(HelpdeskInvoicingCommon):
             # The page does show the ticket's stage: the search below looks
             # where the fields are.
             self.assertTrue(arch.xpath("//*[@*[contains(., 'stage_id')]]"))
-            for name in ("billing_state", "work_line", "invoice", "price"):
+            for name in ("billing_state", "invoice"):
                 with self.subTest(view=xmlid, name=name):
                     self.assertFalse(arch.xpath(f"//*[@*[contains(., '{name}')]]"))
+            # The work the page shows is the intervention report's (no
+            # internal work, see test_portal_sign.py); its prices only where
+            # the company's setting shows them.
+            priced = arch.xpath("//*[@*[contains(., 'price')]]")
+            self.assertEqual(
+                priced,
+                arch.xpath(
+                    "//*[@t-if='show_work_prices']"
+                    "/descendant-or-self::*[@*[contains(., 'price')]]"
+                ),
+            )
 
     def test_work_lines_follow_the_company(self):
         """Work lines of another company's tickets stay out of sight."""
