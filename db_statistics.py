@@ -2,15 +2,17 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """A workaround for PostgreSQL's planner, kept apart from the business code.
 
-When PostgreSQL's statistics describe ``account_move_line`` as (nearly) empty,
-as autovacuum leaves them after rolled-back batches or deleted test invoices
-on a young database, the planner runs the payment-state query of every
-invoice creation as a cross join of the journal items. Measured on this
-project's machine (``make bench ARGS="--sizes 100 --trap-demo 100"``, see
-benchmarks/RESULTS.md): 100 invoices took 72 s instead of 3.3 s, and the time
-grows with the square of the batch. ``ANALYZE`` refreshes the statistics first
-(0.4 s); if the table still has no line to count, a first small batch gives it
-some (``ANALYZE`` counts the lines this transaction made) before the rest.
+When PostgreSQL's statistics describe ``account_move_line`` as (nearly) empty
+while the table has pages, the planner runs the payment-state query of every
+invoice creation as a cross join of the journal items, a cost that grows with
+the square of the batch (about 20 times slower at 100 invoices). A production
+database meets it when young: with autovacuum on, a month-end batch that
+fails and rolls back, retried while autovacuum processes the table (the
+retry's lock keeps it from truncating the empty pages), leaves 0 rows on
+143 pages in the experiment of benchmarks/RESULTS.md ("The statistics trap"),
+and the retry runs in the trap. ``ANALYZE`` refreshes the statistics first;
+if the table still has no line to count, a first small batch gives it some
+(``ANALYZE`` counts the lines this transaction made) before the rest.
 """
 
 FIRST_BATCH = 20
