@@ -9,6 +9,8 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date
 from odoo.tools.misc import formatLang
 
+from .account_move_line import get_created_line_values, work_line_links_set_aside
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -41,6 +43,12 @@ class AccountMove(models.Model):
 
     def _search_helpdesk_ticket_ids(self, operator, value):
         return [("line_ids.helpdesk_work_line_ids.ticket_id", operator, value)]
+
+    def _add_precomputed_values(self, vals_list):
+        # The invoice's precomputation makes its lines in memory too: see
+        # work_line_links_set_aside.
+        with work_line_links_set_aside(get_created_line_values(vals_list)):
+            return super()._add_precomputed_values(vals_list)
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
