@@ -600,12 +600,9 @@ class HelpdeskTicket(models.Model):
     def _get_approval_issue(self, without_unapproved=False):
         """Work waiting for approval, where the company invoices approved
         work only: all of it, or any of it unless ``without_unapproved``."""
-        waiting = self._get_invoice_work_lines().filtered(
-            lambda line: line._is_waiting_approval()
-        )
-        if not waiting or (
-            without_unapproved and self._get_invoice_work_lines(without_unapproved)
-        ):
+        to_invoice = self._get_invoice_work_lines()
+        waiting = to_invoice.filtered(lambda line: line._is_waiting_approval())
+        if not waiting or (without_unapproved and to_invoice - waiting):
             return False
         values = {
             "ticket": self.display_name,

@@ -715,7 +715,8 @@ class HelpdeskTicketWorkLine(models.Model):
         if self._get_pricing_fields().intersection(vals):
             self._check_pricing_access(self.ticket_id)
         signed = self.env["helpdesk.ticket"]
-        if self._get_intervention_report_fields().intersection(vals):
+        report_changed = self._get_intervention_report_fields().intersection(vals)
+        if report_changed:
             signed = self._get_intervention_report_tickets()
         res = super().write(vals)
         if reopened:
@@ -723,7 +724,7 @@ class HelpdeskTicketWorkLine(models.Model):
             super(HelpdeskTicketWorkLine, reopened).write(
                 {"approval_state": "to_approve"}
             )
-        if self._get_intervention_report_fields().intersection(vals):
+        if report_changed:
             (
                 signed | self._get_intervention_report_tickets()
             )._reset_intervention_signature()
@@ -1177,9 +1178,14 @@ class HelpdeskTicketWorkLine(models.Model):
             and self.approval_state != "approved"
         )
 
+    def _is_approver(self):
+        """Whether the user approves work: a helpdesk manager or a work
+        approver (or the superuser)."""
+        return self.env.su or self.env.user.has_group(APPROVER_GROUP)
+
     def _check_approver(self):
         """Only helpdesk managers and work approvers approve or reject work."""
-        if self.env.su or self.env.user.has_group(APPROVER_GROUP):
+        if self._is_approver():
             return
         raise AccessError(
             self.env._(
@@ -1192,20 +1198,16 @@ class HelpdeskTicketWorkLine(models.Model):
     def _check_approval_changeable(self):
         """Work on an invoice is past approval: the invoice is what was
         approved (cancel it first; a credit note leaves the invoice)."""
-        # sudo: which invoices hold the work, whatever the approver may read.
-        on_invoice = self.sudo().filtered(
-            lambda line: line.invoice_line_ids.filtered(
-                lambda invoice_line: invoice_line._get_helpdesk_billing_sign() > 0
-            )
-        )[:1]
-        if on_invoice:
-            invoices = on_invoice._get_counting_moves("out_invoice")
+        for line in self:
+            invoices = line._get_counting_moves("out_invoice")
+            if not invoices:
+                continue
             raise UserError(
                 self.env._(
                     "%(ticket)s: the work line of %(date)s is on %(invoices)s "
                     "already: approving or rejecting it changes nothing. Cancel "
                     "or delete the invoice first.",
-                    **on_invoice._get_message_values(),
+                    **line._get_message_values(),
                     invoices=invoices._get_helpdesk_references(),
                 )
             )
@@ -1235,7 +1237,7 @@ class HelpdeskTicketWorkLine(models.Model):
         To Approve: rejected ones, and approved ones changed by an approver;
         approved work is refused to anyone else."""
         approved = self.filtered(lambda line: line.approval_state == "approved")
-        if approved and not (self.env.su or self.env.user.has_group(APPROVER_GROUP)):
+        if approved and not self._is_approver():
             line = approved[0]
             raise UserError(
                 self.env._(

@@ -492,9 +492,7 @@ class BillingMachine(RuleBasedStateMachine):
         tickets = self.case.tickets
         if self.approved_only:
             approvable = tickets.work_line_ids.filtered(
-                lambda line: not line.sudo().invoice_line_ids.filtered(
-                    lambda invoice_line: invoice_line._get_helpdesk_billing_sign() > 0
-                )
+                lambda line: not line._get_counting_moves("out_invoice")
             )
             approvable.with_user(self.case.approver).action_approve()
         invoice = tickets.with_user(self.clerk)._create_invoices()[:1]
