@@ -11,7 +11,7 @@
     "maintainers": [],
     "license": "AGPL-3",
     "development_status": "Beta",
-    "depends": ["helpdesk_mgmt", "portal", "account", "queue_job"],
+    "depends": ["helpdesk_mgmt", "portal", "account", "resource", "queue_job"],
     "data": [
         "security/helpdesk_mgmt_invoicing_security.xml",
         "security/ir.model.access.csv",
@@ -32,6 +32,7 @@
         "data/ir_cron_data.xml",
         "views/helpdesk_ticket_invoice_run_views.xml",
         "views/res_partner_views.xml",
+        "views/res_users_views.xml",
         "views/res_config_settings_views.xml",
         "views/helpdesk_ticket_portal_templates.xml",
     ],

@@ -12,3 +12,5 @@ from . import res_partner
 from . import queue_job
 from . import res_company
 from . import res_config_settings
+from . import res_users
+from . import resource_calendar_leaves

@@ -67,6 +67,17 @@ class AccountMoveLine(models.Model):
         copy=False,
         groups="base.group_user",
     )
+    helpdesk_rate = fields.Selection(
+        selection=[
+            ("after_hours", "After Hours"),
+            ("holiday", "Holiday"),
+        ],
+        string="Helpdesk Rate",
+        readonly=True,
+        help="The surcharged hours of helpdesk work this line bills: after "
+        "business hours, or on weekends and public holidays. Empty: business "
+        "hours.",
+    )
 
     def _add_precomputed_values(self, vals_list):
         # See work_line_links_set_aside.
@@ -136,6 +147,7 @@ class AccountMoveLine(models.Model):
             return False
         return any(
             line.helpdesk_work_line_ids & self.helpdesk_work_line_ids
+            and line.helpdesk_rate == self.helpdesk_rate
             and line._get_helpdesk_billing_sign() < 0
             for line in self.move_id.reversal_move_ids.line_ids
         )

@@ -2,13 +2,17 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 
 from collections import defaultdict
+from datetime import datetime, time, timedelta
 
 from markupsafe import Markup
+from pytz import timezone
 
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, float_round, format_date
 from odoo.tools.misc import formatLang
+
+from odoo.addons.resource.models.utils import Intervals, sum_intervals
 
 # The key of the billed hours remembered before a change, for the chatter.
 BILLING_NOTES_KEY = "helpdesk_mgmt_invoicing.billed_hours"
@@ -55,9 +59,15 @@ class HelpdeskTicketWorkLine(models.Model):
     product_id = fields.Many2one(
         comodel_name="product.product",
         string="Product",
+        compute="_compute_product_id",
+        store=True,
+        readonly=False,
+        precompute=True,
         domain=[("sale_ok", "=", True)],
         check_company=True,
-        help="The service given, or the part, travel or fee billed.",
+        help="The service given, or the part, travel or fee billed. New work "
+        "gets its technician's default service (Helpdesk Service on the "
+        "user), so that each technician bills at their own rate.",
     )
     product_uom_id = fields.Many2one(
         comodel_name="uom.uom",
@@ -244,11 +254,56 @@ class HelpdeskTicketWorkLine(models.Model):
         readonly=True,
         help="Why the approver rejected this work, told to its technician.",
     )
+    hours_after_hours = fields.Float(
+        string="Hours after Business Hours",
+        compute="_compute_rate_hours",
+        store=True,
+        # Not rounded: the invoice shares the rounded quantity in proportion.
+        help="Of the hours between the start and end times, those outside the "
+        "business hours of the company's working calendar, on a working day.",
+    )
+    hours_holiday = fields.Float(
+        string="Hours on Holidays",
+        compute="_compute_rate_hours",
+        store=True,
+        help="Of the hours between the start and end times, those on a day "
+        "without business hours (a weekend) or on a public holiday of the "
+        "company's working calendar.",
+    )
+    after_hours_factor = fields.Float(
+        string="After-Hours Factor",
+        compute="_compute_rate_factors",
+        store=True,
+        digits=(16, 2),
+        help="The service's after-hours factor when the work was priced: the "
+        "hours after business hours are billed at the price times it. 0: no "
+        "surcharge. It stays once the work is billed.",
+    )
+    holiday_factor = fields.Float(
+        string="Holiday Factor",
+        compute="_compute_rate_factors",
+        store=True,
+        digits=(16, 2),
+        help="The service's holiday factor when the work was priced: the "
+        "hours on weekends and public holidays are billed at the price times "
+        "it. 0: no surcharge. It stays once the work is billed.",
+    )
     billing_lock_reason = fields.Char(
         compute="_compute_billing_lock_reason",
         help="Why the service, date, hours and price of this work can no "
         "longer change (shown on its locked fields).",
     )
+
+    @api.depends("user_id")
+    def _compute_product_id(self):
+        """The technician's default service, for work logged without one."""
+        for line in self:
+            product = line.user_id.helpdesk_product_id
+            if not line.product_id and product.company_id in (
+                line.company_id,
+                product.company_id.browse(),
+            ):
+                line.product_id = product
 
     @api.depends("product_id")
     def _compute_is_time_based(self):
@@ -343,10 +398,97 @@ class HelpdeskTicketWorkLine(models.Model):
                     )
                 line.price_unit = line.technical_price_unit = price
 
-    @api.depends("quantity", "price_unit", "billing_type")
+    @api.depends("date", "time_start", "time_end", "company_id.resource_calendar_id")
+    def _compute_rate_hours(self):
+        """Split the hours between the start and end times at the company's
+        business hours: its working calendar's attendances are business
+        hours; a day without any (a weekend) and the calendar's public
+        holidays (leaves for everyone, as Time Off enters them) are holiday
+        hours; the rest of a working day is after hours.
+
+        The calendar is read once per calendar for the days of all these
+        lines (two queries), not once per line. Times are in the calendar's
+        time zone. Billed work keeps its split (see the leaves' hook).
+        """
+        to_split = self.filtered(
+            lambda line: line.time_end > line.time_start
+            and line.date
+            and line.company_id.resource_calendar_id
+        )
+        billed = to_split.filtered(lambda line: line._is_billed())
+        for line in billed:
+            line.hours_after_hours = line.hours_after_hours
+            line.hours_holiday = line.hours_holiday
+        to_split -= billed
+        for line in self - to_split - billed:
+            line.hours_after_hours = line.hours_holiday = 0.0
+        for calendar, lines in to_split.grouped(
+            lambda line: line.company_id.resource_calendar_id
+        ).items():
+            tz = timezone(calendar.tz or "UTC")
+            dates = lines.mapped("date")
+            start = tz.localize(datetime.combine(min(dates), time.min))
+            stop = tz.localize(datetime.combine(max(dates) + timedelta(days=1), time.min))
+            attendances = calendar._attendance_intervals_batch(start, stop, tz=tz)[False]
+            holidays = calendar._leave_intervals_batch(start, stop, tz=tz)[False]
+            working_days = {begin.date() for begin, _end, _records in attendances}
+            no_records = self.env["resource.calendar.attendance"]
+            for line in lines:
+                day = datetime.combine(line.date, time.min)
+                work = Intervals(
+                    [
+                        (
+                            tz.localize(day + timedelta(hours=line.time_start)),
+                            tz.localize(day + timedelta(hours=line.time_end)),
+                            no_records,
+                        )
+                    ]
+                )
+                hours = line.time_end - line.time_start
+                if line.date in working_days:
+                    holiday = sum_intervals(work & holidays)
+                    business = sum_intervals((work & attendances) - holidays)
+                else:
+                    holiday, business = hours, 0.0
+                line.hours_holiday = holiday
+                line.hours_after_hours = max(hours - business - holiday, 0.0)
+
+    def _recompute_rate_hours(self):
+        """Split these lines' hours again (a public holiday changed)."""
+        for fname in ("hours_after_hours", "hours_holiday"):
+            self.env.add_to_compute(self._fields[fname], self)
+        self.modified(["hours_after_hours", "hours_holiday"])
+
+    @api.depends(
+        "product_id.helpdesk_after_hours_factor", "product_id.helpdesk_holiday_factor"
+    )
+    def _compute_rate_factors(self):
+        """The service's factors, as priced: billed work keeps its own."""
+        for line in self:
+            if line._is_billed():
+                line.after_hours_factor = line.after_hours_factor
+                line.holiday_factor = line.holiday_factor
+                continue
+            template = line.product_id.product_tmpl_id
+            line.after_hours_factor = template.helpdesk_after_hours_factor
+            line.holiday_factor = template.helpdesk_holiday_factor
+
+    @api.depends(
+        "quantity",
+        "price_unit",
+        "billing_type",
+        "hours_after_hours",
+        "hours_holiday",
+        "after_hours_factor",
+        "holiday_factor",
+    )
     def _compute_price_subtotal(self):
         for line in self:
-            line.price_subtotal = line.quantity * line._get_invoice_price_unit()
+            price = line._get_invoice_price_unit()
+            line.price_subtotal = sum(
+                quantity * price * factor
+                for _rate, quantity, factor in line._get_rate_split(line.quantity)
+            )
 
     @api.depends("qty_invoiced", "qty_to_invoice", "product_uom_id")
     def _compute_hours(self):
@@ -415,6 +557,68 @@ class HelpdeskTicketWorkLine(models.Model):
         """The unit price the invoice bills: zero for work given free."""
         self.ensure_one()
         return self.price_unit if self.billing_type == "billable" else 0.0
+
+    def _get_rate_split(self, quantity):
+        """``quantity`` of this work split by rate: ``[(rate, quantity,
+        factor)]``, the business hours first (rate ``False``, factor 1), then
+        the hours after business hours (``"after_hours"``) and on holidays
+        (``"holiday"``) when the service has a factor for them.
+
+        The quantity is the whole line's, already rounded and raised to the
+        minimum: it is shared in proportion to the hours worked in each
+        period (rounding the whole line first, then splitting it). Work
+        without start and end times, given free, or of a service without
+        factors is all business hours.
+        """
+        self.ensure_one()
+        hours = self.time_end - self.time_start
+        if self.billing_type != "billable" or not self.is_time_based or hours <= 0:
+            return [(False, quantity, 1.0)]
+        digits = self._fields["quantity"].get_digits(self.env)[1]
+        split = []
+        for rate, rate_hours, factor in (
+            ("after_hours", self.hours_after_hours, self.after_hours_factor),
+            ("holiday", self.hours_holiday, self.holiday_factor),
+        ):
+            if factor > 1 and rate_hours > 0:
+                share = float_round(quantity * rate_hours / hours, precision_digits=digits)
+                split.append((rate, share, factor))
+        business = float_round(
+            quantity - sum(share for _rate, share, _factor in split),
+            precision_digits=digits,
+        )
+        if business > 0 or not split:
+            split.insert(0, (False, max(business, 0.0), 1.0))
+        return split
+
+    def _get_rate_quantities_to_invoice(self):
+        """What is left to invoice, split by rate as ``_get_rate_split``:
+        each rate's share of the line, less what invoice lines of that rate
+        bill already (a partial credit note gives back hours of its own
+        rate), within the quantity left to invoice; what no rate claims is
+        business hours."""
+        self.ensure_one()
+        billed = defaultdict(float)
+        for invoice_line in self.invoice_line_ids:
+            billed[invoice_line.helpdesk_rate] += self._get_invoice_line_quantity(
+                invoice_line
+            )
+        digits = self._fields["quantity"].get_digits(self.env)[1]
+        left = self.qty_to_invoice
+        quantities = {False: 0.0}
+        factors = {False: 1.0}
+        for rate, quantity, factor in self._get_rate_split(
+            self._get_billable_quantity()
+        ):
+            quantities[rate] = min(max(quantity - billed[rate], 0.0), left)
+            factors[rate] = factor
+            left -= quantities[rate]
+        quantities[False] += left
+        split = [
+            (rate, float_round(quantity, precision_digits=digits), factors[rate])
+            for rate, quantity in quantities.items()
+        ]
+        return [item for item in split if item[1] > 0] or [(False, 0.0, 1.0)]
 
     def _get_billable_quantity(self):
         """What may be billed of this work in all: nothing for internal work."""
@@ -799,6 +1003,26 @@ class HelpdeskTicketWorkLine(models.Model):
         env = self.with_context(lang=lang).env
         return env._("%(label)s (No charge)", label=label)
 
+    def _get_rate_label(self, rate, factor, lang):
+        """The line that says an invoice line bills surcharged hours, with
+        the factor as the customer's language writes numbers."""
+        env = self.with_context(lang=lang).env
+        decimal_point = env["res.lang"]._get_data(code=lang).decimal_point or "."
+        factor = f"{factor:g}".replace(".", decimal_point)
+        if rate == "after_hours":
+            return env._("After hours (× %(factor)s)", factor=factor)
+        return env._("Holiday (× %(factor)s)", factor=factor)
+
+    def _prepare_rate_line(self, vals, rate, quantity, factor, lang):
+        """``vals`` of an invoice line, for ``quantity`` of its work at
+        ``rate``: the price times the factor, and a label that says so."""
+        vals["quantity"] = quantity
+        if rate:
+            vals["price_unit"] *= factor
+            vals["name"] = f"{vals['name']}\n{self._get_rate_label(rate, factor, lang)}"
+            vals["helpdesk_rate"] = rate
+        return vals
+
     def _prepare_invoice_line(self, lang):
         """Values of the invoice line that bills this single work line."""
         self.ensure_one()
@@ -815,18 +1039,23 @@ class HelpdeskTicketWorkLine(models.Model):
     def _get_invoice_line_merge_key(self):
         """Work lines with the same key become one line under "Group work lines".
 
-        Work already billed in part (a partial credit note) keeps a line of
-        its own, so that each merged line bills its work lines in proportion
-        to their hours.
+        Work already billed in part (a partial credit note), and work whose
+        hours fall at different rates (business hours and after hours, say),
+        keep lines of their own, so that each merged line bills its work
+        lines in proportion to their hours.
         """
         self.ensure_one()
-        if self.qty_invoiced:
+        split = self._get_rate_quantities_to_invoice()
+        if self.qty_invoiced or len(split) > 1:
             return (self,)
+        rate, _quantity, factor = split[0]
         return (
             self.product_id,
             self.product_uom_id,
             self.billing_type,
             self.currency_id.round(self._get_invoice_price_unit()),
+            rate,
+            factor,
         )
 
     def _get_merged_invoice_line_label(self, lang):
@@ -857,22 +1086,41 @@ class HelpdeskTicketWorkLine(models.Model):
             "helpdesk_work_line_ids": [Command.link(line.id) for line in self],
         }
 
+    def _get_merged_rate_quantities(self):
+        """``_get_rate_quantities_to_invoice`` of these work lines of one
+        merge key: a line's own split, or the one rate they share."""
+        if len(self) == 1:
+            return self._get_rate_quantities_to_invoice()
+        rate, _quantity, factor = self[:1]._get_rate_quantities_to_invoice()[0]
+        return [(rate, sum(self.mapped("qty_to_invoice")), factor)]
+
     def _prepare_invoice_lines(self, group_work_lines, lang):
         """Invoice line values for these work lines of one ticket.
 
         Each line's name starts with its ticket's reference (see the ticket's
-        ``_get_invoice_line_name``).
+        ``_get_invoice_line_name``). Hours after business hours and on
+        holidays go on lines of their own, at the price times the service's
+        factor (``_get_rate_quantities_to_invoice``).
 
         :param bool group_work_lines: merge the lines that share a merge key
         :param str lang: the customer's language, for labels and dates
         """
-        if not group_work_lines:
-            vals_list = [line._prepare_invoice_line(lang) for line in self]
-        else:
+        if group_work_lines:
             groups = self.grouped(lambda line: line._get_invoice_line_merge_key())
-            vals_list = [
-                lines._prepare_merged_invoice_line(lang) for lines in groups.values()
-            ]
+            groups = list(groups.values())
+        else:
+            groups = list(self)
+        vals_list = []
+        for lines in groups:
+            for rate, quantity, factor in lines._get_merged_rate_quantities():
+                vals = (
+                    lines._prepare_merged_invoice_line(lang)
+                    if group_work_lines
+                    else lines._prepare_invoice_line(lang)
+                )
+                vals_list.append(
+                    lines._prepare_rate_line(vals, rate, quantity, factor, lang)
+                )
         ticket = self.ticket_id[:1]
         for vals in vals_list:
             vals["name"] = ticket._get_invoice_line_name(vals["name"])
@@ -982,6 +1230,10 @@ class HelpdeskTicketWorkLine(models.Model):
             "price_unit",
             "technical_price_unit",
             "price_subtotal",
+            "hours_after_hours",
+            "hours_holiday",
+            "after_hours_factor",
+            "holiday_factor",
         }
 
     @api.model
@@ -993,6 +1245,8 @@ class HelpdeskTicketWorkLine(models.Model):
             "technical_price_unit",
             "price_subtotal",
             "product_uom_id",
+            "after_hours_factor",
+            "holiday_factor",
         }
 
     @api.model

@@ -33,6 +33,36 @@ class ProductTemplate(models.Model):
         "for an on-site call billed an hour at least). 0: no minimum.",
     )
 
+    helpdesk_after_hours_factor = fields.Float(
+        string="After-Hours Factor",
+        digits=(16, 2),
+        help="Work outside the company's business hours (its working "
+        "calendar) is billed at the price times this factor, on a line of its "
+        "own (1.5: half as much again). 0: no surcharge.",
+    )
+    helpdesk_holiday_factor = fields.Float(
+        string="Holiday Factor",
+        digits=(16, 2),
+        help="Work on a day without business hours (a weekend) or on a public "
+        "holiday of the company's working calendar is billed at the price "
+        "times this factor, on a line of its own (2: double). 0: no "
+        "surcharge.",
+    )
+
+    @api.constrains("helpdesk_after_hours_factor", "helpdesk_holiday_factor")
+    def _check_helpdesk_rate_factors(self):
+        for product in self:
+            factors = (product.helpdesk_after_hours_factor, product.helpdesk_holiday_factor)
+            if any(factor and factor < 1 for factor in factors):
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s: an after-hours or holiday factor multiplies "
+                        "the price and cannot be below 1 (1.5 bills half as much "
+                        "again): enter 0 for no surcharge.",
+                        product=product.display_name,
+                    )
+                )
+
     @api.constrains("helpdesk_time_rounding", "helpdesk_minimum_hours")
     def _check_helpdesk_time_rules(self):
         for product in self:
