@@ -15,6 +15,8 @@ hours worked in each period.
 
 from datetime import date, datetime
 
+from lxml import html
+
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
@@ -316,3 +318,18 @@ class TestRates(HelpdeskInvoicingCommon):
             )
         )
         self.assertEqual(chosen.product_id, self.support)
+
+    def test_intervention_report_shows_the_split(self):
+        """The customer's report says how much of the work is surcharged, as
+        the invoice bills it."""
+        ticket = self._ticket((MONDAY, 16.0, 18.5), (SATURDAY, 9.0, 10.0))
+        content, _type = self.env["ir.actions.report"].with_user(
+            self.technician
+        )._render_qweb_pdf(
+            "helpdesk_mgmt_invoicing.report_intervention", ticket.ids
+        )
+        rows = html.fromstring(content).xpath("//div[@name='rate_split']")
+        self.assertEqual(
+            [" ".join(" ".join(row.itertext()).split()) for row in rows],
+            ["1.50 After hours (× 1.5)", "1.00 Holiday (× 2)"],
+        )
