@@ -18,7 +18,10 @@ after every step reads the invoices straight from the database to check that
   or making a run line by hand is refused, and a second credit note of an
   invoice credits no work;
 - no ticket is held by a background job that no longer runs (jobs of
-  background runs are performed, cancelled and failed at random).
+  background runs are performed, cancelled and failed at random);
+- work logged with times after business hours and on weekends is billed on
+  lines of its own rate, each at the work's price times its factor, and the
+  rates of a work line add up to its hours like any other billing.
 
 The sequences are derandomized (the same in every run), bounded, and a
 failing one is printed step by step.
@@ -327,6 +330,27 @@ class BillingMachine(RuleBasedStateMachine):
             )
         )
 
+    @rule(
+        ticket=st.integers(0, 3),
+        day=st.sampled_from([date(2026, 3, 16), date(2026, 3, 21)]),
+        times=st.sampled_from([(9.0, 11.0), (16.0, 18.5), (7.25, 9.0), (11.0, 14.0)]),
+    )
+    def add_timed_work(self, ticket, day, times):
+        """Work with times, on a Monday or a Saturday: split by rate."""
+        self._attempt(
+            lambda: self.env["helpdesk.ticket.work.line"]
+            .with_user(self.case.technician)
+            .create(
+                {
+                    "ticket_id": self.case.tickets[ticket].id,
+                    "date": day,
+                    "product_id": self.case.support.id,
+                    "time_start": times[0],
+                    "time_end": times[1],
+                }
+            )
+        )
+
     @rule(index=st.integers(0, 50), hours=st.sampled_from([0.0, 0.75, 1.5, 4.0]))
     def edit_work(self, index, hours):
         """Refused once billed; free otherwise."""
@@ -584,6 +608,24 @@ class BillingMachine(RuleBasedStateMachine):
         assert not held, f"tickets held by jobs that no longer run: {held}"
 
     @invariant()
+    def surcharged_at_the_work_price_times_its_factor(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT line.id, line.helpdesk_rate, line.price_unit, "
+            "       work.price_unit, work.after_hours_factor, work.holiday_factor "
+            "  FROM account_move_line line "
+            "  JOIN helpdesk_ticket_work_line_invoice_line_rel rel "
+            "    ON rel.invoice_line_id = line.id "
+            "  JOIN helpdesk_ticket_work_line work ON work.id = rel.work_line_id "
+            " WHERE line.helpdesk_rate IS NOT NULL"
+        )
+        for row in self.env.cr.fetchall():
+            line_id, rate, price, work_price, after_hours, holiday = row
+            factor = after_hours if rate == "after_hours" else holiday
+            assert abs(price - work_price * factor) < 0.005, f"line {line_id}: {row}"
+            self.statistics["surcharged lines seen"] += 1
+
+    @invariant()
     def billing_is_what_the_invoices_say(self):
         self.statistics["checks"] += 1
         self.env.flush_all()
@@ -707,6 +749,14 @@ class TestBillingProperties(HelpdeskInvoicingCommon):
         )
 
     def test_every_hour_billed_exactly_once(self):
+        # Business hours, Monday to Friday, 8:00-12:00 and 13:00-17:00; the
+        # support is dearer after hours and on weekends.
+        self.company.resource_calendar_id = self.env["resource.calendar"].create(
+            {"name": "Standard 40 hours (UTC)", "tz": "UTC"}
+        )
+        self.support.write(
+            {"helpdesk_after_hours_factor": 1.5, "helpdesk_holiday_factor": 2.0}
+        )
         self.approver = self._new_user(
             "hdi-approver",
             "helpdesk_mgmt.group_helpdesk_user,"
@@ -736,7 +786,8 @@ class TestBillingProperties(HelpdeskInvoicingCommon):
         summary = (
             f"{statistics['full sequences']} sequences of {STEPS} operations "
             f"({statistics['sequences']} in all), {statistics['done']} operations "
-            f"done, {statistics['refused']} refused, {statistics['checks']} checks; "
+            f"done, {statistics['refused']} refused, {statistics['checks']} checks, "
+            f"{statistics['surcharged lines seen']} surcharged invoice lines seen; "
             + ", ".join(
                 f"{name[5:]} {count}"
                 for name, count in sorted(statistics.items())
@@ -760,3 +811,4 @@ class TestBillingProperties(HelpdeskInvoicingCommon):
             self.assertGreater(statistics["sequences approving"], 0)
             self.assertGreater(statistics["rule approve"], 0)
             self.assertGreater(statistics["rule reject"], 0)
+            self.assertGreater(statistics["surcharged lines seen"], 0)
