@@ -54,6 +54,9 @@ LINES = [
     ("onsite", 1.5, 4),
     ("onsite", 0.5, 5),
 ]
+# With --rates, the start and end times of each line of LINES: every line
+# crosses the end of business hours (17:00), so each is billed on two lines.
+RATE_TIMES = [(16.5, 17.5), (16.0, 18.0), (16.0, 17.5), (16.75, 17.25)]
 SETUP_KEY = "hdi_bench.setup"
 # Tables whose planner statistics the invoice creation depends on.
 WATCHED_TABLES = ("account_move", "account_move_line", "account_partial_reconcile")
@@ -120,6 +123,14 @@ def parse_args(argv):
         "then with those autovacuum leaves after rolled-back batches",
     )
     parser.add_argument(
+        "--rates",
+        action="store_true",
+        help="approval on (every work line approved) and every work line "
+        "split at the end of business hours, its after hours at 1.5 times the "
+        "price: compare ours with the floor ('--only ours,bare'); sale's "
+        "orders bill the same hours without the split",
+    )
+    parser.add_argument(
         "--repeat",
         type=int,
         default=1,
@@ -133,12 +144,12 @@ def parse_args(argv):
 # ----------------------------------------------------------------------
 
 
-def setup(registry, size, history):
+def setup(registry, size, history, rates=False):
     """Build the data of the largest run once; later runs reuse it."""
     with registry.cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
         done = env["ir.config_parameter"].get_param(SETUP_KEY)
-        if done and int(done.split(",")[0]) >= size:
+        if done and int(done.split(",")[0]) >= size and done.endswith(f",{rates}"):
             _logger.info("Reusing the data set up before: %s", done)
             return
     t0 = time.perf_counter()
@@ -162,9 +173,11 @@ def setup(registry, size, history):
             {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True},
         )
         products, customers, contacts, clerk = _setup_master_data(env)
-        _setup_tickets(env, products, contacts, size)
+        if rates:
+            _setup_rates(env, products)
+        _setup_tickets(env, products, contacts, size, rates)
         _setup_sale_orders(env, products, customers, size)
-        env["ir.config_parameter"].set_param(SETUP_KEY, f"{size},{history}")
+        env["ir.config_parameter"].set_param(SETUP_KEY, f"{size},{history},{rates}")
     print(f"Set-up: {time.perf_counter() - t0:.0f} s", flush=True)
 
 
@@ -284,8 +297,24 @@ def _setup_history(env, products, customers, count):
     )
 
 
-def _setup_tickets(env, products, contacts, size):
-    """N closed tickets of LINES, over the contacts, in chunks of 500.
+def _setup_rates(env, products):
+    """Approval on; business hours Monday to Friday 8-12 and 13-17 (UTC);
+    the services 1.5 times dearer after hours."""
+    env.company.write(
+        {
+            "helpdesk_invoice_approved_only": True,
+            "resource_calendar_id": env["resource.calendar"]
+            .create({"name": "Bench: standard 40 hours", "tz": "UTC"})
+            .id,
+        }
+    )
+    for product in products.values():
+        product.helpdesk_after_hours_factor = 1.5
+
+
+def _setup_tickets(env, products, contacts, size, rates=False):
+    """N closed tickets of LINES, over the contacts, in chunks of 500; with
+    ``rates``, approved and with the times of RATE_TIMES.
 
     :return: the tickets
     """
@@ -307,9 +336,20 @@ def _setup_tickets(env, products, contacts, size):
                                 "product_id": products[key].id,
                                 "quantity": hours,
                                 "name": f"Work of March {day}",
+                                **(
+                                    {
+                                        "time_start": start,
+                                        "time_end": end,
+                                        "approval_state": "approved",
+                                    }
+                                    if rates
+                                    else {}
+                                ),
                             }
                         )
-                        for key, hours, day in LINES
+                        for (key, hours, day), (start, end) in zip(
+                            LINES, RATE_TIMES, strict=True
+                        )
                     ],
                 }
                 for i in range(start, min(size, start + 500))
@@ -698,7 +738,7 @@ def main(argv):
     args = parse_args(argv)
     sizes, registry = open_registry(args)
     logging.getLogger("hdi.bench").setLevel(logging.INFO)
-    setup(registry, sizes[-1], args.history)
+    setup(registry, sizes[-1], args.history, args.rates)
 
     # Warm-up once: every run at a small size, not measured.
     t0 = time.perf_counter()
