@@ -12,3 +12,4 @@ from . import res_partner
 from . import queue_job
 from . import res_company
 from . import res_config_settings
+from . import helpdesk_prepaid_block

@@ -35,3 +35,4 @@ from . import test_sign_report
 from . import test_portal_dispute
 from . import test_sign_back_office
 from . import test_sign_tour
+from . import test_prepaid_block
