@@ -41,6 +41,7 @@
         "demo/res_partner_demo.xml",
         "demo/product_product_demo.xml",
         "demo/product_pricelist_demo.xml",
+        "demo/helpdesk_prepaid_block_demo.xml",
         "demo/helpdesk_ticket_demo.xml",
         "demo/helpdesk_ticket_work_line_demo.xml",
     ],
