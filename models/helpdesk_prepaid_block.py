@@ -20,6 +20,9 @@ TERMS_FIELDS = {
     "overage_price_unit",
     "currency_id",
 }
+# What actions, sales and the scheduled action set: never written by anyone
+# else than a helpdesk manager (a clerk's block starts as a draft).
+MANAGED_FIELDS = {"state", "sale_line_id", "alert_sent"}
 # Payment states of an invoice that count as paid ("in payment": the payment
 # is registered, its bank statement not reconciled yet).
 PAID_STATES = ("paid", "in_payment")
@@ -165,10 +168,7 @@ class HelpdeskPrepaidBlock(models.Model):
         its own."""
         digits = self._fields["hours"].get_digits(self.env)[1]
         for block in self:
-            used = sum(
-                line._get_helpdesk_billing_sign() * line._get_helpdesk_prepaid_hours()
-                for line in block.ledger_line_ids
-            )
+            used = block._get_ledger_hours(block.ledger_line_ids)
             block.hours_used = used
             block.hours_remaining = max(block.hours - used, 0.0)
             if float_is_zero(block.hours_remaining, precision_digits=digits):
@@ -224,6 +224,8 @@ class HelpdeskPrepaidBlock(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._normalise_partner(vals_list)
+        if any(MANAGED_FIELDS & set(vals) for vals in vals_list):
+            self._check_manager(self.env._("set the status of"))
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(
@@ -239,6 +241,8 @@ class HelpdeskPrepaidBlock(models.Model):
 
     def write(self, vals):
         self._normalise_partner([vals])
+        if MANAGED_FIELDS & set(vals):
+            self._check_manager(self.env._("set the status of"))
         if TERMS_FIELDS & set(vals):
             self._check_terms_changeable()
         return super().write(vals)
@@ -329,7 +333,7 @@ class HelpdeskPrepaidBlock(models.Model):
                     "Only a helpdesk manager may %(doing)s a prepaid hours "
                     "block (%(blocks)s).",
                     doing=doing,
-                    blocks=", ".join(self.mapped("name")),
+                    blocks=", ".join(self.mapped("name")) or self.env._("new"),
                 )
             )
 
@@ -356,10 +360,24 @@ class HelpdeskPrepaidBlock(models.Model):
             block=self._get_block_reference(),
             used=self.hours_used,
             hours=self.hours,
-            invoices=self.ledger_line_ids.filtered(
-                lambda line: line._get_helpdesk_billing_sign()
-            ).move_id._get_helpdesk_references(),
+            invoices=self._get_using_moves()._get_helpdesk_references(),
         )
+
+    @api.model
+    def _get_ledger_hours(self, lines):
+        """The hours these ledger lines use, net: in hours, positive on
+        customer invoices, negative on credit notes, none once cancelled."""
+        return sum(
+            line._get_helpdesk_billing_sign() * line._get_helpdesk_prepaid_hours()
+            for line in lines
+        )
+
+    def _get_using_moves(self):
+        """The invoices and credit notes, not cancelled, whose lines use
+        hours of these blocks: the ones messages name."""
+        return self.ledger_line_ids.filtered(
+            lambda line: line._get_helpdesk_billing_sign()
+        ).move_id
 
     def _get_running_state(self):
         """Active, or exhausted when no hour is left."""
@@ -459,13 +477,18 @@ class HelpdeskPrepaidBlock(models.Model):
         customers in these companies: ``{commercial partner: hours}``."""
         blocks = self._get_usable_blocks_by_partner(partners, date, date)
         return {
-            partner: sum(
-                block.hours_remaining
-                for block in partner_blocks
-                if block.company_id in companies and block._is_usable(date)
-            )
+            partner: partner_blocks._get_hours_left(date, companies)
             for partner, partner_blocks in blocks.items()
         }
+
+    def _get_hours_left(self, date, companies):
+        """The hours left on ``date`` in these blocks, of those usable then
+        in ``companies``."""
+        return sum(
+            block.hours_remaining
+            for block in self
+            if block.company_id in companies and block._is_usable(date)
+        )
 
     def _check_posted_hours(self, moves):
         """Refuse to post ``moves`` when a block they use would be used beyond
@@ -474,10 +497,10 @@ class HelpdeskPrepaidBlock(models.Model):
         them posts."""
         digits = self._fields["hours"].get_digits(self.env)[1]
         for block in self:
-            posted = sum(
-                line._get_helpdesk_billing_sign() * line._get_helpdesk_prepaid_hours()
-                for line in block.ledger_line_ids
-                if line.parent_state == "posted"
+            posted = block._get_ledger_hours(
+                block.ledger_line_ids.filtered(
+                    lambda line: line.parent_state == "posted"
+                )
             )
             if float_compare(posted, block.hours, precision_digits=digits) > 0:
                 raise UserError(block._get_overused_message(moves, posted))
@@ -578,9 +601,7 @@ class HelpdeskPrepaidBlock(models.Model):
             used=self.hours_used,
             invoice=self.sale_move_id._get_helpdesk_reference(),
             hours=hours,
-            invoices=self.ledger_line_ids.filtered(
-                lambda line: line._get_helpdesk_billing_sign()
-            ).move_id._get_helpdesk_references(),
+            invoices=self._get_using_moves()._get_helpdesk_references(),
         )
 
     # Expiry and alerts

@@ -194,11 +194,9 @@ class HelpdeskTicket(models.Model):
             self.commercial_partner_id, today, today
         )
         for ticket in self:
-            ticket.prepaid_hours_remaining = sum(
-                block.hours_remaining
-                for block in blocks.get(ticket.commercial_partner_id, Block)
-                if block.company_id == ticket.company_id and block._is_usable(today)
-            )
+            ticket.prepaid_hours_remaining = blocks.get(
+                ticket.commercial_partner_id, Block
+            )._get_hours_left(today, ticket.company_id)
 
     @api.depends(
         "billable",

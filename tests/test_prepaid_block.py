@@ -499,6 +499,12 @@ class TestPrepaidBlock(HelpdeskInvoicingCommon):
         draft.hours = 6.0
         with self.assertRaises(AccessError):
             draft.action_confirm()
+        with self.assertRaises(AccessError):
+            draft.state = "active"
+        with self.assertRaises(AccessError):
+            self.Block.with_user(self.clerk).create(
+                {"partner_id": self.rossi.id, "hours": 5.0, "state": "active"}
+            )
         block.with_user(self.clerk).alert_threshold = 10.0
         with self.assertRaises(AccessError):
             block.with_user(self.clerk).hours = 100.0
