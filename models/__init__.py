@@ -14,3 +14,4 @@ from . import res_company
 from . import res_config_settings
 from . import res_users
 from . import resource_calendar_leaves
+from . import helpdesk_prepaid_block

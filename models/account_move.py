@@ -60,7 +60,42 @@ class AccountMove(models.Model):
         posted.sudo().line_ids.filtered(
             lambda line: line._get_helpdesk_billing_sign() > 0
         ).helpdesk_work_line_ids._check_approved()
+        # sudo: which blocks the invoices use, whatever the user's helpdesk
+        # rights; it only refuses, and tells the customer once a block runs low.
+        blocks = posted.sudo().line_ids.helpdesk_prepaid_block_id
+        blocks._check_posted_hours(posted)
+        posted._sync_helpdesk_prepaid_blocks()
+        blocks._send_low_balance_alerts()
         return posted
+
+    def button_draft(self):
+        res = super().button_draft()
+        self._sync_helpdesk_prepaid_blocks()
+        return res
+
+    def _get_helpdesk_prepaid_sale_lines(self):
+        """The lines that sell prepaid hours on these customer invoices and on
+        the invoices these credit notes reverse."""
+        invoices = self.filtered(lambda move: move.move_type == "out_invoice")
+        invoices |= self.filtered(
+            lambda move: move.move_type == "out_refund"
+        ).reversed_entry_id
+        return invoices.invoice_line_ids.filtered(
+            lambda line: line.product_id.helpdesk_prepaid_hours > 0
+        )
+
+    def _sync_helpdesk_prepaid_blocks(self):
+        """Make, resize or cancel the prepaid blocks these invoices and credit
+        notes sell, as their states now say (see
+        ``helpdesk.prepaid.block._sync_sold_blocks``)."""
+        sale_lines = self._get_helpdesk_prepaid_sale_lines()
+        if sale_lines:
+            # sudo: posting, cancelling or crediting the sale decides its
+            # block, whoever may do that in accounting; a refusal still stops
+            # them when the block's hours are used.
+            self.env["helpdesk.prepaid.block"].sudo()._sync_sold_blocks(
+                sale_lines.sudo()
+            )
 
     def action_view_helpdesk_tickets(self):
         """Open the helpdesk tickets these invoices bill."""

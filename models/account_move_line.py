@@ -3,7 +3,7 @@
 from contextlib import contextmanager
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 WORK_LINE_LINKS = "helpdesk_work_line_ids"
 
@@ -78,6 +78,18 @@ class AccountMoveLine(models.Model):
         "business hours, or on weekends and public holidays. Empty: business "
         "hours.",
     )
+    helpdesk_prepaid_block_id = fields.Many2one(
+        comodel_name="helpdesk.prepaid.block",
+        string="Prepaid Hours Block",
+        index="btree_not_null",
+        readonly=True,
+        # A credit note made from the invoice gives the block's hours back.
+        copy=True,
+        ondelete="restrict",
+        groups="helpdesk_mgmt.group_helpdesk_user_own,account.group_account_invoice",
+        help="The prepaid hours block whose hours this line uses: its "
+        "quantity, in hours, counts in the block's Hours Used.",
+    )
 
     def _add_precomputed_values(self, vals_list):
         # See work_line_links_set_aside.
@@ -95,6 +107,28 @@ class AccountMoveLine(models.Model):
         if WORK_LINE_LINKS in vals:
             self._check_helpdesk_links_changeable()
         return super().write(vals)
+
+    @api.constrains("helpdesk_prepaid_block_id", "product_uom_id")
+    def _check_helpdesk_prepaid_block_unit(self):
+        """A block is used in hours: a line that uses one is in a unit of
+        time (or in none), never in kilometres or parts."""
+        time_category = self.env.ref("uom.uom_categ_wtime")
+        for line in self:
+            uom = line.product_uom_id
+            if (
+                line.helpdesk_prepaid_block_id
+                and uom
+                and uom.category_id != time_category
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(line)s uses hours of %(block)s but is in %(unit)s: a "
+                        "prepaid block covers work sold by time only.",
+                        line=line.name or line.product_id.display_name,
+                        block=line.helpdesk_prepaid_block_id._get_block_reference(),
+                        unit=uom.name,
+                    )
+                )
 
     def _check_helpdesk_links_changeable(self):
         """Refuse to change which work these journal items bill unless their
@@ -127,6 +161,32 @@ class AccountMoveLine(models.Model):
         if move.state == "cancel":
             return 0
         return {"out_invoice": 1, "out_refund": -1}.get(move.move_type, 0)
+
+    def _get_helpdesk_prepaid_hours(self):
+        """This line's quantity in hours, for the block it uses: converted
+        from its unit of time (a day, say), as is when it has no unit."""
+        self.ensure_one()
+        uom = self.product_uom_id
+        if not uom:
+            return self.quantity
+        return uom._compute_quantity(
+            self.quantity, self.env.ref("uom.product_uom_hour"), round=False
+        )
+
+    def _get_helpdesk_prepaid_hours_sold(self):
+        """The hours of prepaid block this customer invoice line sells now:
+        its quantity times the product's Prepaid Hours while its invoice is
+        posted, less the lines of the same product on the posted credit notes
+        of that invoice; 0 when the invoice is a draft or cancelled."""
+        self.ensure_one()
+        if self.parent_state != "posted":
+            return 0.0
+        credited = sum(
+            line.quantity
+            for line in self.move_id.reversal_move_ids.invoice_line_ids
+            if line.parent_state == "posted" and line.product_id == self.product_id
+        )
+        return (self.quantity - credited) * self.product_id.helpdesk_prepaid_hours
 
     def _copy_data_extend_business_fields(self, values):
         # A credit note made from an invoice (or the new draft of "reverse and

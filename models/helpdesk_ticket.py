@@ -177,6 +177,26 @@ class HelpdeskTicket(models.Model):
         "customer has not signed (or that changed since they signed). Signed: "
         "the customer signed the report as it stands.",
     )
+    prepaid_hours_remaining = fields.Float(
+        string="Prepaid Hours Left",
+        compute="_compute_prepaid_hours_remaining",
+        digits="Product Unit of Measure",
+        groups="helpdesk_mgmt.group_helpdesk_user_own,account.group_account_invoice",
+        help="The hours left today in the customer's prepaid hours blocks of "
+        "the ticket's company.",
+    )
+
+    def _compute_prepaid_hours_remaining(self):
+        Block = self.env["helpdesk.prepaid.block"]
+        today = fields.Date.context_today(self)
+        # One search for all the tickets' customers, then per company.
+        blocks = Block._get_usable_blocks_by_partner(
+            self.commercial_partner_id, today, today
+        )
+        for ticket in self:
+            ticket.prepaid_hours_remaining = blocks.get(
+                ticket.commercial_partner_id, Block
+            )._get_hours_left(today, ticket.company_id)
 
     @api.depends(
         "billable",

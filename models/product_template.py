@@ -32,6 +32,34 @@ class ProductTemplate(models.Model):
         help="The hours to invoice of a work line are at least this many (1.0 "
         "for an on-site call billed an hour at least). 0: no minimum.",
     )
+    helpdesk_prepaid_hours = fields.Float(
+        string="Prepaid Hours",
+        digits="Product Unit of Measure",
+        help="Each unit sold on a posted customer invoice makes a prepaid "
+        "hours block of this many hours for the customer, which their "
+        "tickets' work uses up before it is billed. 0: not a block.",
+    )
+    helpdesk_prepaid_validity_months = fields.Integer(
+        string="Prepaid Hours Validity (Months)",
+        help="The block sold is valid this many months from the invoice date; "
+        "its remaining hours lapse after. 0: no end.",
+    )
+
+    @api.constrains("helpdesk_prepaid_hours", "helpdesk_prepaid_validity_months")
+    def _check_helpdesk_prepaid_terms(self):
+        for product in self:
+            if (
+                product.helpdesk_prepaid_hours < 0
+                or product.helpdesk_prepaid_validity_months < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s: the prepaid hours and their validity "
+                        "cannot be negative: enter 0 for a product that is not "
+                        "a block, or a block with no end.",
+                        product=product.display_name,
+                    )
+                )
 
     helpdesk_after_hours_factor = fields.Float(
         string="After-Hours Factor",

@@ -28,3 +28,8 @@ class ResCompany(models.Model):
         help="Remind the customer to sign an intervention report sent for "
         "signature and still unsigned after this many days. 0: no reminder.",
     )
+    helpdesk_prepaid_paid_only = fields.Boolean(
+        string="Prepaid Hours Once Paid",
+        help="A prepaid hours block sold on an invoice covers work only once "
+        "that invoice is paid. Blocks entered by hand are not concerned.",
+    )

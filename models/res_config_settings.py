@@ -18,3 +18,6 @@ class ResConfigSettings(models.TransientModel):
     helpdesk_signature_reminder_days = fields.Integer(
         related="company_id.helpdesk_signature_reminder_days", readonly=False
     )
+    helpdesk_prepaid_paid_only = fields.Boolean(
+        related="company_id.helpdesk_prepaid_paid_only", readonly=False
+    )

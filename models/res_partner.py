@@ -4,6 +4,9 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+# Who sees prepaid hours: helpdesk users and billing clerks.
+PREPAID_GROUPS = "helpdesk_mgmt.group_helpdesk_user_own,account.group_account_invoice"
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -27,6 +30,34 @@ class ResPartner(models.Model):
         help="On scheduled invoices, the work lines of the same service and "
         "price within a ticket become one line.",
     )
+    helpdesk_prepaid_hours_remaining = fields.Float(
+        string="Prepaid Hours Left",
+        compute="_compute_helpdesk_prepaid_hours_remaining",
+        digits="Product Unit of Measure",
+        groups=PREPAID_GROUPS,
+        help="The hours left today in the customer company's prepaid hours "
+        "blocks, in the companies you work in.",
+    )
+
+    def _compute_helpdesk_prepaid_hours_remaining(self):
+        remaining = self.env["helpdesk.prepaid.block"]._get_hours_remaining_by_partner(
+            self, fields.Date.context_today(self), self.env.companies
+        )
+        for partner in self:
+            partner.helpdesk_prepaid_hours_remaining = remaining.get(
+                partner.commercial_partner_id, 0.0
+            )
+
+    def action_view_helpdesk_prepaid_blocks(self):
+        """Open the customer company's prepaid hours blocks."""
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "helpdesk_mgmt_invoicing.helpdesk_prepaid_block_action"
+        )
+        partner = self.commercial_partner_id
+        action["domain"] = [("partner_id", "=", partner.id)]
+        action["context"] = {"default_partner_id": partner.id}
+        return action
 
     @api.model
     def _get_helpdesk_period_end(self, frequency, first, last):

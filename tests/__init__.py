@@ -37,3 +37,4 @@ from . import test_sign_back_office
 from . import test_sign_tour
 from . import test_rates
 from . import test_rates_tour
+from . import test_prepaid_block
