@@ -418,12 +418,14 @@ class HelpdeskPrepaidBlock(models.Model):
         )
 
     @api.model
-    def _get_usable_blocks_domain(self, partners, date_from, date_to):
-        """The blocks of these customers that are active at some date between
-        ``date_from`` and ``date_to``: the seam to restrict them."""
+    def _get_usable_blocks_domain(
+        self, partners, date_from, date_to, states=("active",)
+    ):
+        """The blocks of these customers in ``states`` (active) valid at some
+        date between ``date_from`` and ``date_to``: the seam to restrict them."""
         return [
             ("partner_id", "in", partners.commercial_partner_id.ids),
-            ("state", "=", "active"),
+            ("state", "in", list(states)),
             ("date_start", "<=", date_to),
             "|",
             ("date_end", "=", False),
@@ -431,7 +433,9 @@ class HelpdeskPrepaidBlock(models.Model):
         ]
 
     @api.model
-    def _get_usable_blocks_by_partner(self, partners, date_from, date_to):
+    def _get_usable_blocks_by_partner(
+        self, partners, date_from, date_to, states=("active",)
+    ):
         """The blocks that may cover work of these customers done between two
         dates, in one search, for invoicing many work lines at once.
 
@@ -449,13 +453,42 @@ class HelpdeskPrepaidBlock(models.Model):
         """
         result = {partner: self.browse() for partner in partners.commercial_partner_id}
         blocks = self.search(
-            self._get_usable_blocks_domain(partners, date_from, date_to),
+            self._get_usable_blocks_domain(partners, date_from, date_to, states),
             order="date_end, date_start, id",
         )
         for block in blocks:
             if block._is_paid_as_required():
                 result[block.partner_id] |= block
         return result
+
+    def _covers_work(self, work_line):
+        """Whether this running block (active or exhausted) is the one for
+        ``work_line``: its customer's, in its company, valid on its date,
+        paid where required, and covering its service. An exhausted one
+        covers no hour, but sets the price of the hours past it."""
+        self.ensure_one()
+        return (
+            self.company_id == work_line.company_id
+            and self.date_start <= work_line.date
+            and (not self.date_end or work_line.date <= self.date_end)
+            and self._is_paid_as_required()
+            and self._covers_product(work_line.product_id)
+        )
+
+    def _get_overage_price(self, work_line):
+        """The price of an hour past this block for ``work_line``, in its
+        ticket's currency, or ``None`` for the customer's normal price."""
+        self.ensure_one()
+        if not self.overage_price_unit:
+            return None
+        currency = work_line.currency_id or self.currency_id
+        return self.currency_id._convert(
+            self.overage_price_unit,
+            currency,
+            work_line.company_id,
+            work_line.date,
+            round=False,
+        )
 
     @api.model
     def _get_usable_blocks(self, partner, product, date, company=None):
@@ -579,13 +612,14 @@ class HelpdeskPrepaidBlock(models.Model):
         product = sale_line.product_id
         date_start = move.invoice_date or move.date
         months = product.helpdesk_prepaid_validity_months
+        date_end = date_start + relativedelta(months=months, days=-1) if months else False
         return {
             "partner_id": move.commercial_partner_id.id,
             "company_id": move.company_id.id,
             "currency_id": move.currency_id.id,
             "hours": hours,
             "date_start": date_start,
-            "date_end": months and date_start + relativedelta(months=months, days=-1),
+            "date_end": date_end,
             "state": "active",
             "sale_line_id": sale_line.id,
         }

@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import base64
 import binascii
+from collections import defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -701,6 +702,23 @@ class HelpdeskTicket(models.Model):
         self.ensure_one()
         return {"display_type": "line_section", "name": self.display_name}
 
+    def _get_intervention_prepaid_hours(self):
+        """What prepaid hours blocks cover of this ticket's work, for its
+        intervention report: ``[(block, hours of this ticket, hours left)]``."""
+        self.ensure_one()
+        hours = defaultdict(float)
+        # sudo: the report's reader (a technician) may not read invoices.
+        for line in self.sudo().work_line_ids:
+            for invoice_line in line.invoice_line_ids:
+                block = invoice_line.helpdesk_prepaid_block_id
+                if block:
+                    hours[block] += line._get_invoice_line_quantity(invoice_line)
+        return [
+            (block, used, block.hours_remaining)
+            for block, used in hours.items()
+            if used > 0
+        ]
+
     def _get_invoice_line_name(self, label):
         """Name of an invoice line that bills this ticket's work: the ticket's
         reference (number, then title), and on the next line ``label``.
@@ -809,9 +827,16 @@ class HelpdeskTicket(models.Model):
             lambda ticket: ticket._get_invoice_grouping_key(group_by_partner)
         )
         no_lines = self.env["helpdesk.ticket.work.line"]
-        lines_by_ticket = self._get_invoice_work_lines(without_unapproved).grouped(
-            "ticket_id"
-        )
+        work_lines = self._get_invoice_work_lines(without_unapproved)
+        lines_by_ticket = work_lines.grouped("ticket_id")
+        coverage, overage = work_lines._allocate_prepaid_hours()
+        portions = {
+            line: line._get_invoice_portions(coverage.get(line, ()), overage.get(line))
+            for line in work_lines
+        }
+        # The hours each block had used before each invoice: this batch's
+        # earlier invoices included.
+        used_before = {}
         invoice_vals_list = []
         for group in groups.values():
             invoice_vals = group._prepare_invoice()
@@ -825,8 +850,17 @@ class HelpdeskTicket(models.Model):
                 invoice_vals["invoice_line_ids"] += [
                     Command.create(vals)
                     for vals in [ticket._prepare_invoice_section()]
-                    + lines._prepare_invoice_lines(group_work_lines, lang)
+                    + lines._prepare_invoice_lines(group_work_lines, lang, portions)
                 ]
+            group_lines = no_lines.concat(
+                *(lines_by_ticket.get(ticket, no_lines) for ticket in group)
+            )
+            invoice_vals["invoice_line_ids"] += [
+                Command.create(vals)
+                for vals in group_lines._prepare_prepaid_recap_lines(
+                    portions, used_before, lang
+                )
+            ]
             for sequence, command in enumerate(invoice_vals["invoice_line_ids"], 1):
                 line_vals = command[2]
                 line_vals["sequence"] = sequence

@@ -1,7 +1,7 @@
 # Copyright 2026 helpdesk_mgmt_invoicing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from datetime import datetime, time, timedelta
 
 from markupsafe import Markup
@@ -13,6 +13,12 @@ from odoo.tools import float_compare, float_round, format_date
 from odoo.tools.misc import formatLang
 
 from odoo.addons.resource.models.utils import Intervals, sum_intervals
+
+# What one invoice line bills of a work line: ``quantity`` at ``rate``
+# (False: business hours; "after_hours", "holiday") and its ``factor``,
+# covered by the prepaid ``block`` (at zero) or not (an empty recordset), at
+# ``price_unit`` (``None``: the work's price; a block's overage price).
+InvoicePortion = namedtuple("InvoicePortion", "rate quantity factor block price_unit")
 
 # The key of the billed hours remembered before a change, for the chatter.
 BILLING_NOTES_KEY = "helpdesk_mgmt_invoicing.billed_hours"
@@ -217,6 +223,14 @@ class HelpdeskTicketWorkLine(models.Model):
         digits="Product Unit of Measure",
         help="Hours not billed yet of work sold by time; zero for internal "
         "work (Not Billed) and for other products.",
+    )
+    hours_prepaid = fields.Float(
+        string="Prepaid Hours Used",
+        compute="_compute_billing",
+        store=True,
+        digits="Product Unit of Measure",
+        help="Of the invoiced quantity, the hours covered by the customer's "
+        "prepaid hours blocks (billed at zero), net of credit notes.",
     )
     invoice_line_id = fields.Many2one(
         comodel_name="account.move.line",
@@ -428,8 +442,12 @@ class HelpdeskTicketWorkLine(models.Model):
             tz = timezone(calendar.tz or "UTC")
             dates = lines.mapped("date")
             start = tz.localize(datetime.combine(min(dates), time.min))
-            stop = tz.localize(datetime.combine(max(dates) + timedelta(days=1), time.min))
-            attendances = calendar._attendance_intervals_batch(start, stop, tz=tz)[False]
+            stop = tz.localize(
+                datetime.combine(max(dates) + timedelta(days=1), time.min)
+            )
+            attendances = calendar._attendance_intervals_batch(start, stop, tz=tz)[
+                False
+            ]
             holidays = calendar._leave_intervals_batch(start, stop, tz=tz)[False]
             working_days = {begin.date() for begin, _end, _records in attendances}
             no_records = self.env["resource.calendar.attendance"]
@@ -581,7 +599,9 @@ class HelpdeskTicketWorkLine(models.Model):
             ("holiday", self.hours_holiday, self.holiday_factor),
         ):
             if factor > 1 and rate_hours > 0:
-                share = float_round(quantity * rate_hours / hours, precision_digits=digits)
+                share = float_round(
+                    quantity * rate_hours / hours, precision_digits=digits
+                )
                 split.append((rate, share, factor))
         business = float_round(
             quantity - sum(share for _rate, share, _factor in split),
@@ -642,6 +662,7 @@ class HelpdeskTicketWorkLine(models.Model):
         "invoice_line_ids.product_uom_id",
         "invoice_line_ids.move_id.state",
         "invoice_line_ids.move_id.move_type",
+        "invoice_line_ids.helpdesk_prepaid_block_id",
         # A line merging several work lines bills each its share.
         "invoice_line_ids.helpdesk_work_line_ids.quantity",
     )
@@ -655,11 +676,16 @@ class HelpdeskTicketWorkLine(models.Model):
         # value, which the ORM converts and rounds once, not once per line.
         values = defaultdict(list)
         for line in self:
-            billed = sum(
-                line._get_invoice_line_quantity(invoice_line)
-                for invoice_line in line.invoice_line_ids
-            )
+            billed = prepaid = 0.0
+            for invoice_line in line.invoice_line_ids:
+                quantity = line._get_invoice_line_quantity(invoice_line)
+                billed += quantity
+                if invoice_line.helpdesk_prepaid_block_id:
+                    prepaid += quantity
             billed = float_round(billed, precision_digits=digits)
+            values[
+                "hours_prepaid", float_round(prepaid, precision_digits=digits)
+            ].append(line.id)
             to_invoice = max(
                 float_round(
                     line._get_billable_quantity() - billed, precision_digits=digits
@@ -1013,15 +1039,172 @@ class HelpdeskTicketWorkLine(models.Model):
             return env._("After hours (× %(factor)s)", factor=factor)
         return env._("Holiday (× %(factor)s)", factor=factor)
 
-    def _prepare_rate_line(self, vals, rate, quantity, factor, lang):
-        """``vals`` of an invoice line, for ``quantity`` of its work at
-        ``rate``: the price times the factor, and a label that says so."""
-        vals["quantity"] = quantity
-        if rate:
-            vals["price_unit"] *= factor
-            vals["name"] = f"{vals['name']}\n{self._get_rate_label(rate, factor, lang)}"
-            vals["helpdesk_rate"] = rate
+    def _prepare_portion_line(self, vals, portion, lang):
+        """``vals`` of an invoice line, for the ``portion`` of its work it
+        bills (``InvoicePortion``): at the price times the rate's factor, or
+        at zero when a prepaid block covers it, labelled so."""
+        vals["quantity"] = portion.quantity
+        if portion.price_unit is not None:
+            vals["price_unit"] = portion.price_unit
+        labels = [vals["name"]]
+        if portion.rate:
+            vals["price_unit"] *= portion.factor
+            vals["helpdesk_rate"] = portion.rate
+            labels.append(self._get_rate_label(portion.rate, portion.factor, lang))
+        if portion.block:
+            vals["price_unit"] = 0.0
+            vals["helpdesk_prepaid_block_id"] = portion.block.id
+            env = self.with_context(lang=lang).env
+            labels.append(
+                env._(
+                    "Covered by prepaid block %(block)s",
+                    block=portion.block.sudo().name,
+                )
+            )
+        vals["name"] = "\n".join(labels)
         return vals
+
+    # ------------------------------------------------------------------
+    # Prepaid hours
+    # ------------------------------------------------------------------
+
+    def _allocate_prepaid_hours(self):
+        """Which prepaid blocks cover these work lines' hours to invoice.
+
+        Time-based billable work of a customer with an active block that
+        covers its service on its date, in its company, is covered first,
+        the block that expires first used first, the work in the order it
+        was done; what no block covers is billed. Blocks are read once for
+        all the lines (one search), and their hours left are shared out in
+        memory, so that one batch never covers the same hour twice.
+
+        :return: ``(coverage, overage)``: ``{work line: [(block, hours)]}``
+            and ``{work line: block}``, the block whose overage price bills
+            the hours past it (the last that covered the line, or the first
+            exhausted one)
+        """
+        lines = self.filtered(
+            lambda line: line.billing_type == "billable"
+            and line.is_time_based
+            and line.qty_to_invoice > 0
+        )
+        coverage, overage = defaultdict(list), {}
+        if not lines:
+            return coverage, overage
+        dates = lines.mapped("date")
+        blocks_by_partner = self.env[
+            "helpdesk.prepaid.block"
+        ]._get_usable_blocks_by_partner(
+            lines.commercial_partner_id,
+            min(dates),
+            max(dates),
+            states=("active", "exhausted"),
+        )
+        digits = self._fields["quantity"].get_digits(self.env)[1]
+        left = {}
+        for line in lines.sorted(lambda line: (line.date, line.time_start, line.id)):
+            blocks = blocks_by_partner[line.commercial_partner_id].filtered(
+                lambda block, line=line: block._covers_work(line)
+            )
+            if not blocks:
+                continue
+            hours = line.qty_to_invoice
+            for block in blocks.filtered(lambda block: block.state == "active"):
+                available = left.setdefault(block, block.hours_remaining)
+                taken = float_round(min(available, hours), precision_digits=digits)
+                if taken <= 0:
+                    continue
+                coverage[line].append((block, taken))
+                left[block] = available - taken
+                hours = float_round(hours - taken, precision_digits=digits)
+                if hours <= 0:
+                    break
+            if hours > 0:
+                used = [block for block, _hours in coverage[line]]
+                overage[line] = used[-1] if used else blocks[:1]
+        return coverage, overage
+
+    def _prepare_prepaid_recap_lines(self, portions, used_before, lang):
+        """The notes that close an invoice billing these work lines: for each
+        prepaid block it uses, the hours at the start, used on this invoice
+        and left, and the hours billed past it.
+
+        :param dict portions: ``{work line: [InvoicePortion]}``
+        :param dict used_before: ``{block: hours used}`` by the invoices made
+            before in the same batch; updated with this invoice's
+        """
+        covered = defaultdict(float)
+        past = defaultdict(float)
+        for line in self:
+            line_portions = portions.get(line, [])
+            line_blocks = [portion.block for portion in line_portions if portion.block]
+            for portion in line_portions:
+                if portion.block:
+                    covered[portion.block] += portion.quantity
+                elif line_blocks:
+                    past[line_blocks[-1]] += portion.quantity
+        env = self.with_context(lang=lang).env
+        notes = []
+        for block, hours in covered.items():
+            # sudo: the clerk invoices; the block's figures are for the recap.
+            block_sudo = block.sudo()
+            before = used_before.get(block, block_sudo.hours_used)
+            used_before[block] = before + hours
+            text = env._(
+                "Prepaid hours %(block)s: %(bought)s hours bought, %(before)s used "
+                "before this invoice, %(used)s on it, %(left)s left.",
+                block=block_sudo.name,
+                bought=self._format_hours(block_sudo.hours, lang),
+                before=self._format_hours(before, lang),
+                used=self._format_hours(hours, lang),
+                left=self._format_hours(
+                    max(block_sudo.hours - before - hours, 0.0), lang
+                ),
+            )
+            if past.get(block):
+                text += " " + env._(
+                    "%(hours)s hours past the block are billed.",
+                    hours=self._format_hours(past[block], lang),
+                )
+            notes.append({"display_type": "line_note", "name": text})
+        return notes
+
+    @api.model
+    def _format_hours(self, hours, lang):
+        """``hours`` as the invoice writes quantities, in ``lang``."""
+        digits = self._fields["quantity"].get_digits(self.env)[1]
+        return formatLang(self.with_context(lang=lang).env, hours, digits=digits)
+
+    def _get_invoice_portions(self, coverage=(), overage_block=None):
+        """What is left to invoice of this work, portion by portion: each
+        rate's hours (``_get_rate_quantities_to_invoice``), the business
+        hours first, covered by the blocks of ``coverage`` as far as they
+        go, the rest billed (at ``overage_block``'s overage price if it has
+        one).
+
+        :param coverage: ``[(block, hours)]``, as ``_allocate_prepaid_hours``
+        :return: ``[InvoicePortion]``
+        """
+        self.ensure_one()
+        digits = self._fields["quantity"].get_digits(self.env)[1]
+        no_block = self.env["helpdesk.prepaid.block"]
+        price = overage_block._get_overage_price(self) if overage_block else None
+        covering = list(coverage)
+        portions = []
+        for rate, quantity, factor in self._get_rate_quantities_to_invoice():
+            while quantity > 0 and covering:
+                block, hours = covering[0]
+                taken = min(hours, quantity)
+                portions.append(InvoicePortion(rate, taken, factor, block, 0.0))
+                quantity = float_round(quantity - taken, precision_digits=digits)
+                hours = float_round(hours - taken, precision_digits=digits)
+                if hours > 0:
+                    covering[0] = (block, hours)
+                else:
+                    covering.pop(0)
+            if quantity > 0 or not portions:
+                portions.append(InvoicePortion(rate, quantity, factor, no_block, price))
+        return portions
 
     def _prepare_invoice_line(self, lang):
         """Values of the invoice line that bills this single work line."""
@@ -1036,26 +1219,29 @@ class HelpdeskTicketWorkLine(models.Model):
             "helpdesk_work_line_ids": [Command.link(self.id)],
         }
 
-    def _get_invoice_line_merge_key(self):
+    def _get_invoice_line_merge_key(self, portions):
         """Work lines with the same key become one line under "Group work lines".
 
-        Work already billed in part (a partial credit note), and work whose
-        hours fall at different rates (business hours and after hours, say),
-        keep lines of their own, so that each merged line bills its work
-        lines in proportion to their hours.
+        Work already billed in part (a partial credit note), and work billed
+        in several portions (hours at different rates, or partly covered by
+        a prepaid block), keep lines of their own, so that each merged line
+        bills its work lines in proportion to their hours.
+
+        :param portions: this line's ``InvoicePortion`` list
         """
         self.ensure_one()
-        split = self._get_rate_quantities_to_invoice()
-        if self.qty_invoiced or len(split) > 1:
+        if self.qty_invoiced or len(portions) > 1:
             return (self,)
-        rate, _quantity, factor = split[0]
+        portion = portions[0]
         return (
             self.product_id,
             self.product_uom_id,
             self.billing_type,
             self.currency_id.round(self._get_invoice_price_unit()),
-            rate,
-            factor,
+            portion.rate,
+            portion.factor,
+            portion.block,
+            portion.price_unit,
         )
 
     def _get_merged_invoice_line_label(self, lang):
@@ -1086,41 +1272,44 @@ class HelpdeskTicketWorkLine(models.Model):
             "helpdesk_work_line_ids": [Command.link(line.id) for line in self],
         }
 
-    def _get_merged_rate_quantities(self):
-        """``_get_rate_quantities_to_invoice`` of these work lines of one
-        merge key: a line's own split, or the one rate they share."""
-        if len(self) == 1:
-            return self._get_rate_quantities_to_invoice()
-        rate, _quantity, factor = self[:1]._get_rate_quantities_to_invoice()[0]
-        return [(rate, sum(self.mapped("qty_to_invoice")), factor)]
-
-    def _prepare_invoice_lines(self, group_work_lines, lang):
+    def _prepare_invoice_lines(self, group_work_lines, lang, portions=None):
         """Invoice line values for these work lines of one ticket.
 
         Each line's name starts with its ticket's reference (see the ticket's
-        ``_get_invoice_line_name``). Hours after business hours and on
-        holidays go on lines of their own, at the price times the service's
-        factor (``_get_rate_quantities_to_invoice``).
+        ``_get_invoice_line_name``). Each portion of a work line
+        (``_get_invoice_portions``) is billed on a line of its own: hours
+        after business hours and on holidays at the price times the
+        service's factor, hours covered by a prepaid block at zero.
 
         :param bool group_work_lines: merge the lines that share a merge key
         :param str lang: the customer's language, for labels and dates
+        :param dict portions: ``{work line: [InvoicePortion]}`` (the prepaid
+            blocks' coverage of the whole batch); by default, each line's
+            portions without blocks
         """
+        if portions is None:
+            portions = {line: line._get_invoice_portions() for line in self}
         if group_work_lines:
-            groups = self.grouped(lambda line: line._get_invoice_line_merge_key())
+            groups = self.grouped(
+                lambda line: line._get_invoice_line_merge_key(portions[line])
+            )
             groups = list(groups.values())
         else:
             groups = list(self)
         vals_list = []
         for lines in groups:
-            for rate, quantity, factor in lines._get_merged_rate_quantities():
+            group_portions = portions[lines[:1]]
+            if len(lines) > 1:
+                # One portion each, of one key: billed together.
+                quantity = sum(portions[line][0].quantity for line in lines)
+                group_portions = [group_portions[0]._replace(quantity=quantity)]
+            for portion in group_portions:
                 vals = (
                     lines._prepare_merged_invoice_line(lang)
                     if group_work_lines
                     else lines._prepare_invoice_line(lang)
                 )
-                vals_list.append(
-                    lines._prepare_rate_line(vals, rate, quantity, factor, lang)
-                )
+                vals_list.append(lines._prepare_portion_line(vals, portion, lang))
         ticket = self.ticket_id[:1]
         for vals in vals_list:
             vals["name"] = ticket._get_invoice_line_name(vals["name"])
@@ -1303,6 +1492,7 @@ class HelpdeskTicketWorkLine(models.Model):
         """Fields derived from the invoices, never written by hand."""
         return {
             "qty_invoiced",
+            "hours_prepaid",
             "qty_to_invoice",
             "hours_invoiced",
             "hours_to_invoice",

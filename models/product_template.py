@@ -80,7 +80,10 @@ class ProductTemplate(models.Model):
     @api.constrains("helpdesk_after_hours_factor", "helpdesk_holiday_factor")
     def _check_helpdesk_rate_factors(self):
         for product in self:
-            factors = (product.helpdesk_after_hours_factor, product.helpdesk_holiday_factor)
+            factors = (
+                product.helpdesk_after_hours_factor,
+                product.helpdesk_holiday_factor,
+            )
             if any(factor and factor < 1 for factor in factors):
                 raise ValidationError(
                     self.env._(

@@ -36,17 +36,28 @@ class ResourceCalendarLeaves(models.Model):
         if not holidays:
             return WorkLine
         # sudo: the calendar's manager changes the work's split, not its data.
-        return (
-            WorkLine.sudo()
-            .search(
-                [
-                    ("date", ">=", min(holidays.mapped("date_from")).date() - timedelta(days=1)),
-                    ("date", "<=", max(holidays.mapped("date_to")).date() + timedelta(days=1)),
-                    ("qty_invoiced", "=", 0),
-                    ("time_end", ">", 0),
-                    "|",
-                    ("company_id.resource_calendar_id", "in", holidays.calendar_id.ids),
-                    ("company_id", "in", holidays.filtered(lambda leave: not leave.calendar_id).company_id.ids),
-                ]
-            )
+        return WorkLine.sudo().search(
+            [
+                (
+                    "date",
+                    ">=",
+                    min(holidays.mapped("date_from")).date() - timedelta(days=1),
+                ),
+                (
+                    "date",
+                    "<=",
+                    max(holidays.mapped("date_to")).date() + timedelta(days=1),
+                ),
+                ("qty_invoiced", "=", 0),
+                ("time_end", ">", 0),
+                "|",
+                ("company_id.resource_calendar_id", "in", holidays.calendar_id.ids),
+                (
+                    "company_id",
+                    "in",
+                    holidays.filtered(
+                        lambda leave: not leave.calendar_id
+                    ).company_id.ids,
+                ),
+            ]
         )

@@ -38,3 +38,4 @@ from . import test_sign_tour
 from . import test_rates
 from . import test_rates_tour
 from . import test_prepaid_block
+from . import test_prepaid_invoicing

@@ -121,9 +121,7 @@ class TestRates(HelpdeskInvoicingCommon):
         self.assertEqual(ticket.work_line_ids.hours_holiday, 2.0)
         invoice = self._invoice(ticket)
         self.assertEqual(self._billed(invoice), [(2.0, 100.0, "holiday")])
-        self.assertTrue(
-            self._product_lines(invoice).name.endswith("\nHoliday (× 2)")
-        )
+        self.assertTrue(self._product_lines(invoice).name.endswith("\nHoliday (× 2)"))
         self.assertEqual(invoice.amount_untaxed, 200.0)
 
     def test_public_holiday(self):
@@ -185,7 +183,12 @@ class TestRates(HelpdeskInvoicingCommon):
         ticket = self._ticket((SATURDAY, 10.0, 12.0), product=self.onsite)
         self._log_work(ticket, SATURDAY, 3.0)
         self._log_work(
-            ticket, SATURDAY, 1.0, time_start=9.0, time_end=10.0, billing_type="no_charge"
+            ticket,
+            SATURDAY,
+            1.0,
+            time_start=9.0,
+            time_end=10.0,
+            billing_type="no_charge",
         )
         invoice = self._invoice(ticket)
         self.assertEqual(
@@ -323,10 +326,10 @@ class TestRates(HelpdeskInvoicingCommon):
         """The customer's report says how much of the work is surcharged, as
         the invoice bills it."""
         ticket = self._ticket((MONDAY, 16.0, 18.5), (SATURDAY, 9.0, 10.0))
-        content, _type = self.env["ir.actions.report"].with_user(
-            self.technician
-        )._render_qweb_pdf(
-            "helpdesk_mgmt_invoicing.report_intervention", ticket.ids
+        content, _type = (
+            self.env["ir.actions.report"]
+            .with_user(self.technician)
+            ._render_qweb_pdf("helpdesk_mgmt_invoicing.report_intervention", ticket.ids)
         )
         rows = html.fromstring(content).xpath("//div[@name='rate_split']")
         self.assertEqual(

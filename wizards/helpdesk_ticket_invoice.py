@@ -301,6 +301,11 @@ class HelpdeskTicketInvoice(models.TransientModel):
                         self._get_invoice_line_hours(line, hour)
                         for line in product_lines
                     ),
+                    "hours_prepaid": sum(
+                        self._get_invoice_line_hours(line, hour)
+                        for line in product_lines
+                        if line.helpdesk_prepaid_block_id
+                    ),
                     "amount_untaxed": move.amount_untaxed,
                     "amount_tax": move.amount_tax,
                     "amount_total": move.amount_total,

@@ -20,6 +20,12 @@ class HelpdeskTicketInvoicePreview(models.TransientModel):
     ticket_numbers = fields.Char()
     line_count = fields.Integer(string="Invoice Lines")
     hours = fields.Float(string="Hours to Invoice", digits=(16, 2))
+    hours_prepaid = fields.Float(
+        string="Prepaid Hours",
+        digits=(16, 2),
+        help="Of the hours to invoice, those covered by the customer's prepaid "
+        "hours blocks, at zero.",
+    )
     amount_untaxed = fields.Monetary(string="Untaxed Amount")
     amount_tax = fields.Monetary(string="Tax")
     amount_total = fields.Monetary(string="Total with Tax")
