@@ -19,6 +19,11 @@ after every step reads the invoices straight from the database to check that
   invoice credits no work;
 - no ticket is held by a background job that no longer runs (jobs of
   background runs are performed, cancelled and failed at random);
+- prepaid hours blocks bought, cancelled and expired at random cover the
+  work first: every block's hours used are the net hours of its invoice
+  lines, never more than bought on posted invoices, and every work line's
+  covered hours are the net covered hours of its invoice lines, within its
+  billed hours;
 - work logged with times after business hours and on weekends is billed on
   lines of its own rate, each at the work's price times its factor, and the
   rates of a work line add up to its hours like any other billing.
@@ -607,6 +612,109 @@ class BillingMachine(RuleBasedStateMachine):
         held = self.env.cr.fetchall()
         assert not held, f"tickets held by jobs that no longer run: {held}"
 
+    # ------------------------------------------------------------------
+    # Prepaid hours blocks
+    # ------------------------------------------------------------------
+
+    @rule(customer=st.integers(0, 1), hours=st.sampled_from([1.0, 2.5, 6.0]))
+    def buy_block(self, customer, hours):
+        """A helpdesk manager enters a block and confirms it."""
+        Block = self.env["helpdesk.prepaid.block"]
+
+        def buy():
+            block = Block.create(
+                {
+                    "partner_id": self.case.customers[customer].id,
+                    "hours": hours,
+                    "date_start": date(2026, 3, 1),
+                }
+            )
+            block.action_confirm()
+
+        self._attempt(buy, refused=False)
+
+    def _blocks(self):
+        return self.env["helpdesk.prepaid.block"].search(
+            [("partner_id", "in", self.case.customers.ids)], order="id"
+        )
+
+    @precondition(lambda self: self._blocks())
+    @rule(index=st.integers(0, 10), how=st.sampled_from(["cancel", "expire"]))
+    def end_block(self, index, how):
+        """Cancelled (refused once used), or expired by the daily action."""
+        block = self._pick(self._blocks(), index)
+        if how == "cancel":
+            self._attempt(block.action_cancel)
+        else:
+            self._attempt(
+                lambda: (
+                    block.write({"date_end": date(2026, 3, 10)}),
+                    block._cron_update_prepaid_blocks(),
+                )
+            )
+
+    @invariant()
+    def blocks_used_as_their_invoices_say(self):
+        self.env.flush_all()
+        cr = self.env.cr
+        # Every line here is in hours (the work's unit): no conversion.
+        cr.execute(
+            "SELECT block.id, block.hours, block.hours_used, block.hours_remaining, "
+            "       COALESCE(SUM(CASE WHEN move.state = 'cancel' THEN 0 "
+            "                         WHEN move.move_type = 'out_refund' "
+            "                         THEN -line.quantity ELSE line.quantity END), 0), "
+            "       COALESCE(SUM(CASE WHEN move.state != 'posted' THEN 0 "
+            "                         WHEN move.move_type = 'out_refund' "
+            "                         THEN -line.quantity ELSE line.quantity END), 0) "
+            "  FROM helpdesk_prepaid_block block "
+            "  LEFT JOIN account_move_line line "
+            "    ON line.helpdesk_prepaid_block_id = block.id "
+            "  LEFT JOIN account_move move ON move.id = line.move_id "
+            " WHERE block.partner_id IN %s "
+            " GROUP BY block.id",
+            [tuple(self.case.customers.ids)],
+        )
+        for block_id, hours, used, remaining, net, posted in cr.fetchall():
+            where = f"block {block_id}: {hours} h, used {used}, invoices say {net}"
+            assert abs(used - float_round(net, precision_digits=DIGITS)) < EPSILON, (
+                where
+            )
+            assert net >= -EPSILON, f"credited more than used: {where}"
+            assert posted <= hours + EPSILON, (
+                f"posted beyond the block: {where}, {posted}"
+            )
+            assert abs(remaining - max(hours - used, 0.0)) < EPSILON, where
+            if net > EPSILON:
+                self.statistics["blocks used"] += 1
+        # Each work line's covered hours: its share of the lines of blocks.
+        cr.execute(
+            "SELECT work.id, work.hours_prepaid, work.qty_invoiced, "
+            "       COALESCE(SUM(CASE WHEN move.state = 'cancel' THEN 0 "
+            "                         WHEN move.move_type = 'out_refund' "
+            "                         THEN -line.quantity ELSE line.quantity END "
+            "                    * work.quantity / NULLIF(( "
+            "                        SELECT SUM(other.quantity) "
+            "                          FROM helpdesk_ticket_work_line_invoice_line_rel r2 "
+            "                          JOIN helpdesk_ticket_work_line other "
+            "                            ON other.id = r2.work_line_id "
+            "                         WHERE r2.invoice_line_id = line.id), 0)), 0) "
+            "  FROM helpdesk_ticket_work_line work "
+            "  LEFT JOIN helpdesk_ticket_work_line_invoice_line_rel rel "
+            "    ON rel.work_line_id = work.id "
+            "  LEFT JOIN account_move_line line ON line.id = rel.invoice_line_id "
+            "   AND line.helpdesk_prepaid_block_id IS NOT NULL "
+            "  LEFT JOIN account_move move ON move.id = line.move_id "
+            " WHERE work.ticket_id IN %s "
+            " GROUP BY work.id",
+            [tuple(self.case.tickets.ids)],
+        )
+        for work_id, stored, billed, net in cr.fetchall():
+            where = f"work line {work_id}: covered {stored}, invoices say {net}"
+            assert abs(stored - float_round(net, precision_digits=DIGITS)) < 0.011, (
+                where
+            )
+            assert stored <= billed + EPSILON, f"{where}, billed {billed}"
+
     @invariant()
     def surcharged_at_the_work_price_times_its_factor(self):
         self.env.flush_all()
@@ -787,7 +895,8 @@ class TestBillingProperties(HelpdeskInvoicingCommon):
             f"{statistics['full sequences']} sequences of {STEPS} operations "
             f"({statistics['sequences']} in all), {statistics['done']} operations "
             f"done, {statistics['refused']} refused, {statistics['checks']} checks, "
-            f"{statistics['surcharged lines seen']} surcharged invoice lines seen; "
+            f"{statistics['surcharged lines seen']} surcharged invoice lines seen, "
+            f"{statistics['blocks used']} used blocks checked; "
             + ", ".join(
                 f"{name[5:]} {count}"
                 for name, count in sorted(statistics.items())
@@ -812,3 +921,5 @@ class TestBillingProperties(HelpdeskInvoicingCommon):
             self.assertGreater(statistics["rule approve"], 0)
             self.assertGreater(statistics["rule reject"], 0)
             self.assertGreater(statistics["surcharged lines seen"], 0)
+            self.assertGreater(statistics["blocks used"], 0)
+            self.assertGreater(statistics["rule end_block"], 0)
