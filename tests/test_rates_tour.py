@@ -1,7 +1,8 @@
 # Copyright 2026 helpdesk_mgmt_invoicing contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """In the browser: work approved from Work to Approve, then invoiced with its
-after-hours line (static/tests/tours/helpdesk_ticket_rates_tour.esm.js)."""
+after-hours line; a customer's prepaid hours seen on its form, in the pop-up
+and on the invoice (static/tests/tours/helpdesk_ticket_rates_tour.esm.js)."""
 
 from datetime import date
 
@@ -76,3 +77,34 @@ class TestRatesTour(HelpdeskInvoicingCommon, HttpCase):
             [False, "after_hours"],
         )
         self.assertEqual(lines.mapped("qty_to_invoice"), [0.0, 0.0])
+
+    def test_prepaid_hours_in_the_browser(self):
+        """A block sold on a posted invoice, then used by the clerk."""
+        product = self._new_product(
+            "Prepaid Support 10 h", 450.0, helpdesk_prepaid_hours=10.0
+        )
+        sale = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.rossi.id,
+                "invoice_date": date(2026, 3, 1),
+                "invoice_line_ids": [
+                    Command.create({"product_id": product.id, "quantity": 1.0})
+                ],
+            }
+        )
+        sale.action_post()
+        block = self.env["helpdesk.prepaid.block"].search(
+            [("sale_line_id.move_id", "=", sale.id)]
+        )
+        ticket = self._create_ticket(
+            self.rossi_mario,
+            [(date(2026, 3, 2), self.support, 4.0)],
+            name="Tour: prepaid printer",
+        )
+        self._run_tour(
+            "helpdesk_mgmt_invoicing_prepaid_tour",
+            url=f"/odoo/res.partner/{self.rossi.id}",
+        )
+        self.assertEqual(block.hours_remaining, 6.0)
+        self.assertEqual(ticket.invoice_ids.amount_untaxed, 0.0)

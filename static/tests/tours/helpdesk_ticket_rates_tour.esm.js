@@ -81,3 +81,59 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_rates_tour", {
         },
     ],
 });
+
+/*
+ * Prepaid hours. The customer bought a block of 10 hours (its invoice is
+ * posted by tests/test_rates_tour.py): the clerk sees its hours left on the
+ * customer's form, then invoices a ticket of 4 hours; the pop-up's proposal
+ * shows them prepaid and costs nothing; the invoice covers them with the
+ * block and ends with its recap; the customer has 6 hours left.
+ */
+registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_prepaid_tour", {
+    steps: () => [
+        {
+            content: "The customer's form: 10 prepaid hours left",
+            trigger:
+                "button[name=action_view_helpdesk_prepaid_blocks]:contains('Prepaid Hours Left'):contains('10.00')",
+        },
+        {
+            content: "Go to the tickets",
+            trigger: "button[name=action_view_helpdesk_prepaid_blocks]",
+            run() {
+                window.location.href = "/odoo/helpdesk-tickets";
+            },
+        },
+        ...selectTicket("Tour: prepaid printer"),
+        openPopup(),
+        {
+            content: "The proposal: 4 hours, all prepaid",
+            trigger:
+                ".modal .o_data_row:contains('Rossi Impianti') td[name=hours_prepaid]:contains('4.00')",
+        },
+        {
+            content: "Nothing to pay",
+            trigger: ".modal .o_field_widget[name=amount_untaxed]:contains('0.00')",
+        },
+        confirmPopup(),
+        {
+            content: "The invoice covers the hours with the block and recaps it",
+            trigger:
+                ".o_form_view .o_field_widget[name=invoice_line_ids] .o_data_row td[name=quantity]:contains('4.00')",
+            run() {
+                const rows = document.querySelectorAll(
+                    ".o_field_widget[name=invoice_line_ids] .o_data_row"
+                );
+                const text = [...rows]
+                    .map((row) =>
+                        [row.textContent, ...[...row.querySelectorAll("textarea")].map((area) => area.value)].join(" ")
+                    )
+                    .join(" | ");
+                check(text.includes("Covered by prepaid block PHB/"), `No covered line: ${text}`);
+                check(
+                    text.includes("10.00 hours bought, 0.00 used before this invoice, 4.00 on it, 6.00 left."),
+                    `No recap: ${text}`
+                );
+            },
+        },
+    ],
+});
