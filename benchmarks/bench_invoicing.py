@@ -131,6 +131,13 @@ def parse_args(argv):
         "orders bill the same hours without the split",
     )
     parser.add_argument(
+        "--prepaid",
+        action="store_true",
+        help="every customer on a prepaid hours block holding half its "
+        "tickets' hours: the invoices cover half the work at zero and bill "
+        "the rest; compare ours with the floor ('--only ours,bare')",
+    )
+    parser.add_argument(
         "--repeat",
         type=int,
         default=1,
@@ -144,12 +151,17 @@ def parse_args(argv):
 # ----------------------------------------------------------------------
 
 
-def setup(registry, size, history, rates=False):
-    """Build the data of the largest run once; later runs reuse it."""
+def setup(registry, size, history, rates=False, prepaid=False):
+    """Build the data of the largest run once; later runs reuse it.
+
+    With ``rates`` or ``prepaid``, the services are sold by the hour (else
+    in units, as sale's benchmark of them has always been).
+    """
+    variant = f",{rates},{prepaid}"
     with registry.cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
         done = env["ir.config_parameter"].get_param(SETUP_KEY)
-        if done and int(done.split(",")[0]) >= size and done.endswith(f",{rates}"):
+        if done and int(done.split(",")[0]) >= size and done.endswith(variant):
             _logger.info("Reusing the data set up before: %s", done)
             return
     t0 = time.perf_counter()
@@ -164,7 +176,9 @@ def setup(registry, size, history, rates=False):
             env["account.chart.template"].try_loading(
                 "generic_coa", company, install_demo=False
             )
-        products, customers, contacts, clerk = _setup_master_data(env)
+        products, customers, contacts, clerk = _setup_master_data(
+            env, by_the_hour=rates or prepaid
+        )
         _setup_history(env, products, customers, history)
     with registry.cursor() as cr:
         env = api.Environment(
@@ -172,17 +186,22 @@ def setup(registry, size, history, rates=False):
             odoo.SUPERUSER_ID,
             {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True},
         )
-        products, customers, contacts, clerk = _setup_master_data(env)
+        products, customers, contacts, clerk = _setup_master_data(
+            env, by_the_hour=rates or prepaid
+        )
         if rates:
             _setup_rates(env, products)
         _setup_tickets(env, products, contacts, size, rates)
+        if prepaid:
+            _setup_prepaid_blocks(env, customers, size)
         _setup_sale_orders(env, products, customers, size)
-        env["ir.config_parameter"].set_param(SETUP_KEY, f"{size},{history},{rates}")
+        env["ir.config_parameter"].set_param(SETUP_KEY, f"{size},{history}{variant}")
     print(f"Set-up: {time.perf_counter() - t0:.0f} s", flush=True)
 
 
-def _setup_master_data(env):
-    """Services, customers (a company and a contact each) and the clerk."""
+def _setup_master_data(env, by_the_hour=False):
+    """Services, customers (a company and a contact each) and the clerk;
+    the services sold in hours when ``by_the_hour``."""
     Partner = env["res.partner"]
     customers = Partner.search([("ref", "=like", "BENCH-%")], order="ref")
     if not customers:
@@ -206,6 +225,7 @@ def _setup_master_data(env):
     Product = env["product.product"]
     products = {}
     tax = env.company.account_sale_tax_id
+    hour = env.ref("uom.product_uom_hour")
     for key, name, price in (
         ("support", "Hourly Support", 50.0),
         ("onsite", "On-site Intervention", 80.0),
@@ -221,6 +241,9 @@ def _setup_master_data(env):
                     "invoice_policy": "order",
                     "list_price": price,
                     "taxes_id": [Command.set(tax.ids)],
+                    **(
+                        {"uom_id": hour.id, "uom_po_id": hour.id} if by_the_hour else {}
+                    ),
                 }
             )
         products[key] = product
@@ -310,6 +333,19 @@ def _setup_rates(env, products):
     )
     for product in products.values():
         product.helpdesk_after_hours_factor = 1.5
+
+
+def _setup_prepaid_blocks(env, customers, size):
+    """A confirmed block per customer, of half its tickets' hours."""
+    hours = size / len(customers) * sum(hours for _key, hours, _day in LINES) / 2
+    blocks = env["helpdesk.prepaid.block"].create(
+        [
+            {"partner_id": customer.id, "hours": hours, "date_start": date(2026, 3, 1)}
+            for customer in customers
+        ]
+    )
+    blocks.action_confirm()
+    print(f"Prepaid blocks: {len(blocks)} of {hours:.1f} hours", flush=True)
 
 
 def _setup_tickets(env, products, contacts, size, rates=False):
@@ -738,7 +774,7 @@ def main(argv):
     args = parse_args(argv)
     sizes, registry = open_registry(args)
     logging.getLogger("hdi.bench").setLevel(logging.INFO)
-    setup(registry, sizes[-1], args.history, args.rates)
+    setup(registry, sizes[-1], args.history, args.rates, args.prepaid)
 
     # Warm-up once: every run at a small size, not measured.
     t0 = time.perf_counter()
