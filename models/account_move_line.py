@@ -192,12 +192,30 @@ class AccountMoveLine(models.Model):
         # A credit note made from an invoice (or the new draft of "reverse and
         # create invoice") bills the same work: as sale_line_ids in sale.
         res = super()._copy_data_extend_business_fields(values)
-        if "move_reverse_cancel" in self.env.context and self._is_helpdesk_credited():
+        reversing = "move_reverse_cancel" in self.env.context
+        if reversing and self._is_helpdesk_prepaid_credited():
+            # Its prepaid hours are given back already: a second credit note
+            # of the same invoice gives back money only, never the hours.
+            values["helpdesk_prepaid_block_id"] = False
+        if reversing and self._is_helpdesk_credited():
             # Its work is credited already: a second credit note of the same
             # invoice credits money only, never the work a second time.
             return res
         values[WORK_LINE_LINKS] = [Command.set(self.helpdesk_work_line_ids.ids)]
         return res
+
+    def _is_helpdesk_prepaid_credited(self):
+        """Whether a credit note that is not cancelled gives back this
+        invoice line's prepaid hours already (in full or in part)."""
+        self.ensure_one()
+        block = self.helpdesk_prepaid_block_id
+        return bool(block) and any(
+            line.helpdesk_prepaid_block_id == block
+            and line.helpdesk_work_line_ids == self.helpdesk_work_line_ids
+            and line.helpdesk_rate == self.helpdesk_rate
+            and line._get_helpdesk_billing_sign() < 0
+            for line in self.move_id.reversal_move_ids.line_ids
+        )
 
     def _is_helpdesk_credited(self):
         """Whether a credit note that is not cancelled credits this invoice

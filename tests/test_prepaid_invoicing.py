@@ -346,3 +346,19 @@ class TestPrepaidInvoicing(HelpdeskInvoicingCommon):
                 f"Prepaid hours block {block.name}: 4.00 hours used by this intervention, 6.00 hours left."
             ],
         )
+
+    def test_second_credit_note_gives_no_hours_back(self):
+        """A second credit note of the same invoice gives back money only:
+        the block's hours are given back once."""
+        block = self._new_block(10.0)
+        ticket = self._create_ticket(
+            self.rossi_mario, [(date(2026, 3, 2), self.support, 4.0)]
+        )
+        invoice = self._invoice(ticket)
+        invoice.action_post()
+        self._reverse(invoice).action_post()
+        self.assertEqual(block.hours_used, 0.0)
+        second = self._reverse(invoice)
+        self.assertFalse(second.invoice_line_ids.helpdesk_prepaid_block_id)
+        second.action_post()
+        self.assertEqual(block.hours_used, 0.0)
