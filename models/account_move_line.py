@@ -169,9 +169,12 @@ class AccountMoveLine(models.Model):
         uom = self.product_uom_id
         if not uom:
             return self.quantity
-        return uom._compute_quantity(
-            self.quantity, self.env.ref("uom.product_uom_hour"), round=False
+        # Not env.ref, which checks that the record exists (a query): a
+        # block's hours read every line of its ledger.
+        hour = self.env["uom.uom"].browse(
+            self.env["ir.model.data"]._xmlid_to_res_id("uom.product_uom_hour")
         )
+        return uom._compute_quantity(self.quantity, hour, round=False)
 
     def _get_helpdesk_prepaid_hours_sold(self):
         """The hours of prepaid block this customer invoice line sells now:

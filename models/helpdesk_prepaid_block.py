@@ -395,8 +395,15 @@ class HelpdeskPrepaidBlock(models.Model):
         self.ensure_one()
         if self.product_ids:
             return product in self.product_ids
-        time_category = self.env.ref("uom.uom_categ_wtime")
-        return product.type == "service" and product.uom_id.category_id == time_category
+        # Not env.ref, which checks that the record exists (a query): the
+        # invoicing asks for every work line.
+        time_category_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "uom.uom_categ_wtime"
+        )
+        return (
+            product.type == "service"
+            and product.uom_id.category_id.id == time_category_id
+        )
 
     def _is_paid_as_required(self):
         """Whether the block's sale is paid, where its company asks for it
@@ -456,9 +463,12 @@ class HelpdeskPrepaidBlock(models.Model):
             self._get_usable_blocks_domain(partners, date_from, date_to, states),
             order="date_end, date_start, id",
         )
-        for block in blocks:
-            if block._is_paid_as_required():
-                result[block.partner_id] |= block
+        # What the invoicing reads of each block, read for all at once.
+        blocks.fetch(["product_ids", "hours_remaining", "date_end", "sale_line_id"])
+        for partner, partner_blocks in blocks.filtered(
+            lambda block: block._is_paid_as_required()
+        ).grouped("partner_id").items():
+            result[partner] = partner_blocks
         return result
 
     def _covers_work(self, work_line):
@@ -612,7 +622,9 @@ class HelpdeskPrepaidBlock(models.Model):
         product = sale_line.product_id
         date_start = move.invoice_date or move.date
         months = product.helpdesk_prepaid_validity_months
-        date_end = date_start + relativedelta(months=months, days=-1) if months else False
+        date_end = (
+            date_start + relativedelta(months=months, days=-1) if months else False
+        )
         return {
             "partner_id": move.commercial_partner_id.id,
             "company_id": move.company_id.id,

@@ -717,10 +717,13 @@ class BillingMachine(RuleBasedStateMachine):
 
     @invariant()
     def surcharged_at_the_work_price_times_its_factor(self):
+        """Surcharged hours are billed at the work's price times the factor,
+        or at zero when a prepaid block covers them."""
         self.env.flush_all()
         self.env.cr.execute(
             "SELECT line.id, line.helpdesk_rate, line.price_unit, "
-            "       work.price_unit, work.after_hours_factor, work.holiday_factor "
+            "       work.price_unit, work.after_hours_factor, work.holiday_factor, "
+            "       line.helpdesk_prepaid_block_id "
             "  FROM account_move_line line "
             "  JOIN helpdesk_ticket_work_line_invoice_line_rel rel "
             "    ON rel.invoice_line_id = line.id "
@@ -728,8 +731,11 @@ class BillingMachine(RuleBasedStateMachine):
             " WHERE line.helpdesk_rate IS NOT NULL"
         )
         for row in self.env.cr.fetchall():
-            line_id, rate, price, work_price, after_hours, holiday = row
+            line_id, rate, price, work_price, after_hours, holiday, block = row
             factor = after_hours if rate == "after_hours" else holiday
+            if block:
+                # Covered by a prepaid block: at zero, whatever its rate.
+                work_price = 0.0
             assert abs(price - work_price * factor) < 0.005, f"line {line_id}: {row}"
             self.statistics["surcharged lines seen"] += 1
 
