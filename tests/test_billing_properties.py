@@ -19,7 +19,8 @@ after every step reads the invoices straight from the database to check that
   invoice credits no work;
 - no ticket is held by a background job that no longer runs (jobs of
   background runs are performed, cancelled and failed at random);
-- prepaid hours blocks bought, cancelled and expired at random cover the
+- prepaid hours blocks entered by hand or sold on invoices, cancelled (their
+  sale cancelled) and expired at random cover the
   work first: every block's hours used are the net hours of its invoice
   lines, never more than bought on posted invoices, and every work line's
   covered hours are the net covered hours of its invoice lines, within its
@@ -633,6 +634,36 @@ class BillingMachine(RuleBasedStateMachine):
 
         self._attempt(buy, refused=False)
 
+    @rule(customer=st.integers(0, 1), units=st.sampled_from([1.0, 2.0]))
+    def sell_block(self, customer, units):
+        """The clerk posts an invoice of a product that sells blocks of 2
+        hours: the block is made, active (the random accounting of the
+        other rules then cancels, resets and credits such sales too)."""
+
+        def sell():
+            invoice = (
+                self.env["account.move"]
+                .with_user(self.clerk)
+                .create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": self.case.customers[customer].id,
+                        "invoice_date": date(2026, 3, 1),
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "product_id": self.case.block_product.id,
+                                    "quantity": units,
+                                }
+                            )
+                        ],
+                    }
+                )
+            )
+            invoice.action_post()
+
+        self._attempt(sell, refused=False)
+
     def _blocks(self):
         return self.env["helpdesk.prepaid.block"].search(
             [("partner_id", "in", self.case.customers.ids)], order="id"
@@ -641,9 +672,12 @@ class BillingMachine(RuleBasedStateMachine):
     @precondition(lambda self: self._blocks())
     @rule(index=st.integers(0, 10), how=st.sampled_from(["cancel", "expire"]))
     def end_block(self, index, how):
-        """Cancelled (refused once used), or expired by the daily action."""
+        """Cancelled — a block sold by cancelling its sale — (refused once
+        used), or expired by the daily action."""
         block = self._pick(self._blocks(), index)
-        if how == "cancel":
+        if how == "cancel" and block.sale_move_id:
+            self._attempt(block.sale_move_id.with_user(self.clerk).button_cancel)
+        elif how == "cancel":
             self._attempt(block.action_cancel)
         else:
             self._attempt(
@@ -693,11 +727,11 @@ class BillingMachine(RuleBasedStateMachine):
             "                         WHEN move.move_type = 'out_refund' "
             "                         THEN -line.quantity ELSE line.quantity END "
             "                    * work.quantity / NULLIF(( "
-            "                        SELECT SUM(other.quantity) "
-            "                          FROM helpdesk_ticket_work_line_invoice_line_rel r2 "
-            "                          JOIN helpdesk_ticket_work_line other "
-            "                            ON other.id = r2.work_line_id "
-            "                         WHERE r2.invoice_line_id = line.id), 0)), 0) "
+            "          SELECT SUM(other.quantity) "
+            "            FROM helpdesk_ticket_work_line_invoice_line_rel r2 "
+            "            JOIN helpdesk_ticket_work_line other "
+            "              ON other.id = r2.work_line_id "
+            "           WHERE r2.invoice_line_id = line.id), 0)), 0) "
             "  FROM helpdesk_ticket_work_line work "
             "  LEFT JOIN helpdesk_ticket_work_line_invoice_line_rel rel "
             "    ON rel.work_line_id = work.id "
@@ -841,6 +875,9 @@ class TestBillingProperties(HelpdeskInvoicingCommon):
         super().setUpClass()
         # Two customers, one of them a company invoiced through its contacts.
         cls.customers = cls.rossi + cls.verdi
+        cls.block_product = cls._new_product(
+            "Prepaid Support 2 h", 90.0, helpdesk_prepaid_hours=2.0
+        )
         cls.tickets = (
             cls._create_ticket(
                 cls.rossi_mario,
@@ -929,3 +966,4 @@ class TestBillingProperties(HelpdeskInvoicingCommon):
             self.assertGreater(statistics["surcharged lines seen"], 0)
             self.assertGreater(statistics["blocks used"], 0)
             self.assertGreater(statistics["rule end_block"], 0)
+            self.assertGreater(statistics["rule sell_block"], 0)

@@ -343,7 +343,8 @@ class TestPrepaidInvoicing(HelpdeskInvoicingCommon):
         self.assertEqual(
             [" ".join("".join(row.itertext()).split()) for row in rows],
             [
-                f"Prepaid hours block {block.name}: 4.00 hours used by this intervention, 6.00 hours left."
+                f"Prepaid hours block {block.name}: 4.00 hours used by this "
+                "intervention, 6.00 hours left."
             ],
         )
 
