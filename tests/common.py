@@ -211,6 +211,47 @@ class HelpdeskInvoicingCommon(AccountTestInvoicingCommon):
             }
         )
 
+    def _new_block(self, hours=10.0, partner=None, confirm=True, **values):
+        """A prepaid hours block of Rossi entered by hand by the test class's
+        ``manager`` (a helpdesk manager), confirmed unless ``confirm`` is
+        false; returned in the test's environment."""
+        block = (
+            self.env["helpdesk.prepaid.block"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "partner_id": (partner or self.rossi).id,
+                    "hours": hours,
+                    "date_start": date(2026, 3, 1),
+                    **values,
+                }
+            )
+        )
+        if confirm:
+            block.action_confirm()
+        return block.with_user(self.env.user)
+
+    def _sell_prepaid_block(self, partner, hours=10.0):
+        """Post an invoice of a product that sells blocks of ``hours`` to
+        ``partner``: the prepaid hours block it makes, active."""
+        product = self._new_product(
+            f"Prepaid Support {hours:g} h", 45.0 * hours, helpdesk_prepaid_hours=hours
+        )
+        sale = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": date(2026, 3, 1),
+                "invoice_line_ids": [
+                    Command.create({"product_id": product.id, "quantity": 1.0})
+                ],
+            }
+        )
+        sale.action_post()
+        return self.env["helpdesk.prepaid.block"].search(
+            [("sale_line_id.move_id", "=", sale.id)]
+        )
+
     def _run_tour(self, tour, url="/odoo/helpdesk-tickets", user=None):
         """The browser tour ``tour`` from ``url`` (the ticket list), logged
         in as ``user`` (the billing clerk); for ``HttpCase`` tests."""

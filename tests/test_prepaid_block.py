@@ -43,20 +43,6 @@ class TestPrepaidBlock(HelpdeskInvoicingCommon):
             helpdesk_prepaid_validity_months=12,
         )
 
-    def _new_block(self, hours=10.0, partner=None, confirm=True, **values):
-        """A block entered by hand by the helpdesk manager, confirmed."""
-        block = self.Block.with_user(self.manager).create(
-            {
-                "partner_id": (partner or self.rossi).id,
-                "hours": hours,
-                "date_start": date(2026, 3, 1),
-                **values,
-            }
-        )
-        if confirm:
-            block.action_confirm()
-        return block.with_user(self.env.user)
-
     def _use(self, block, hours, work_line=None, post=True, **line_values):
         """A customer invoice whose line uses ``hours`` of ``block`` (at zero
         price, as the invoicing will make it), for ``work_line`` if given;

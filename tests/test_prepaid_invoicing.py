@@ -34,19 +34,6 @@ class TestPrepaidInvoicing(HelpdeskInvoicingCommon):
             groups="helpdesk_mgmt.group_helpdesk_manager",
         )
 
-    def _new_block(self, hours=10.0, partner=None, **values):
-        """A block entered by hand by the helpdesk manager, confirmed."""
-        block = self.Block.with_user(self.manager).create(
-            {
-                "partner_id": (partner or self.rossi).id,
-                "hours": hours,
-                "date_start": date(2026, 3, 1),
-                **values,
-            }
-        )
-        block.action_confirm()
-        return block.with_user(self.env.user)
-
     def _billed(self, invoice):
         """``[(quantity, price, block), ...]`` of the invoice's product lines."""
         return [
@@ -306,21 +293,7 @@ class TestPrepaidInvoicing(HelpdeskInvoicingCommon):
         """With Prepaid Hours Once Paid, a block sold by an unpaid invoice
         covers nothing yet."""
         self.company.helpdesk_prepaid_paid_only = True
-        product = self._new_product(
-            "Prepaid Support 10 h", 450.0, helpdesk_prepaid_hours=10.0
-        )
-        sale = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.rossi.id,
-                "invoice_date": date(2026, 3, 1),
-                "invoice_line_ids": [
-                    (0, 0, {"product_id": product.id, "quantity": 1.0})
-                ],
-            }
-        )
-        sale.action_post()
-        block = self.Block.search([("sale_line_id.move_id", "=", sale.id)])
+        block = self._sell_prepaid_block(self.rossi)
         self.assertEqual(block.hours, 10.0)
         ticket = self._create_ticket(
             self.rossi_mario, [(date(2026, 3, 2), self.support, 2.0)]

@@ -80,23 +80,7 @@ class TestRatesTour(HelpdeskInvoicingCommon, HttpCase):
 
     def test_prepaid_hours_in_the_browser(self):
         """A block sold on a posted invoice, then used by the clerk."""
-        product = self._new_product(
-            "Prepaid Support 10 h", 450.0, helpdesk_prepaid_hours=10.0
-        )
-        sale = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.rossi.id,
-                "invoice_date": date(2026, 3, 1),
-                "invoice_line_ids": [
-                    Command.create({"product_id": product.id, "quantity": 1.0})
-                ],
-            }
-        )
-        sale.action_post()
-        block = self.env["helpdesk.prepaid.block"].search(
-            [("sale_line_id.move_id", "=", sale.id)]
-        )
+        block = self._sell_prepaid_block(self.rossi)
         ticket = self._create_ticket(
             self.rossi_mario,
             [(date(2026, 3, 2), self.support, 4.0)],
