@@ -463,8 +463,8 @@ class HelpdeskPrepaidBlock(models.Model):
             self._get_usable_blocks_domain(partners, date_from, date_to, states),
             order="date_end, date_start, id",
         )
-        # What the invoicing reads of each block, read for all at once.
-        blocks.fetch(["product_ids", "hours_remaining", "date_end", "sale_line_id"])
+        # Grouped, the blocks keep one prefetch: what the invoicing reads of
+        # each (its services) is read for all at once.
         for partner, partner_blocks in blocks.filtered(
             lambda block: block._is_paid_as_required()
         ).grouped("partner_id").items():
