@@ -72,7 +72,6 @@ class AccountMoveLine(models.Model):
             ("after_hours", "After Hours"),
             ("holiday", "Holiday"),
         ],
-        string="Helpdesk Rate",
         readonly=True,
         help="The surcharged hours of helpdesk work this line bills: after "
         "business hours, or on weekends and public holidays. Empty: business "

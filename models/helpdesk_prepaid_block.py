@@ -465,9 +465,11 @@ class HelpdeskPrepaidBlock(models.Model):
         )
         # Grouped, the blocks keep one prefetch: what the invoicing reads of
         # each (its services) is read for all at once.
-        for partner, partner_blocks in blocks.filtered(
-            lambda block: block._is_paid_as_required()
-        ).grouped("partner_id").items():
+        for partner, partner_blocks in (
+            blocks.filtered(lambda block: block._is_paid_as_required())
+            .grouped("partner_id")
+            .items()
+        ):
             result[partner] = partner_blocks
         return result
 

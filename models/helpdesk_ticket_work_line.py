@@ -294,7 +294,6 @@ class HelpdeskTicketWorkLine(models.Model):
         "surcharge. It stays once the work is billed.",
     )
     holiday_factor = fields.Float(
-        string="Holiday Factor",
         compute="_compute_rate_factors",
         store=True,
         digits=(16, 2),

@@ -69,11 +69,18 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_rates_tour", {
                     ".o_field_widget[name=invoice_line_ids] .o_data_row"
                 );
                 const texts = [...rows].map((row) =>
-                    [row.textContent, ...[...row.querySelectorAll("textarea")].map((area) => area.value)].join(" ")
+                    [
+                        row.textContent,
+                        ...[...row.querySelectorAll("textarea")].map(
+                            (area) => area.value
+                        ),
+                    ].join(" ")
                 );
                 check(
                     texts.some(
-                        (text) => text.includes("After hours (× 1.5)") && text.includes("75.00")
+                        (text) =>
+                            text.includes("After hours (× 1.5)") &&
+                            text.includes("75.00")
                     ),
                     `No after-hours line at 75.00 among: ${texts.join(" | ")}`
                 );
@@ -125,12 +132,22 @@ registry.category("web_tour.tours").add("helpdesk_mgmt_invoicing_prepaid_tour", 
                 );
                 const text = [...rows]
                     .map((row) =>
-                        [row.textContent, ...[...row.querySelectorAll("textarea")].map((area) => area.value)].join(" ")
+                        [
+                            row.textContent,
+                            ...[...row.querySelectorAll("textarea")].map(
+                                (area) => area.value
+                            ),
+                        ].join(" ")
                     )
                     .join(" | ");
-                check(text.includes("Covered by prepaid block PHB/"), `No covered line: ${text}`);
                 check(
-                    text.includes("10.00 hours bought, 0.00 used before this invoice, 4.00 on it, 6.00 left."),
+                    text.includes("Covered by prepaid block PHB/"),
+                    `No covered line: ${text}`
+                );
+                check(
+                    text.includes(
+                        "10.00 hours bought, 0.00 used before this invoice, 4.00 on it, 6.00 left."
+                    ),
                     `No recap: ${text}`
                 );
             },
