@@ -5,6 +5,8 @@ from contextlib import contextmanager
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .res_partner import PREPAID_GROUPS
+
 WORK_LINE_LINKS = "helpdesk_work_line_ids"
 
 
@@ -85,7 +87,7 @@ class AccountMoveLine(models.Model):
         # A credit note made from the invoice gives the block's hours back.
         copy=True,
         ondelete="restrict",
-        groups="helpdesk_mgmt.group_helpdesk_user_own,account.group_account_invoice",
+        groups=PREPAID_GROUPS,
         help="The prepaid hours block whose hours this line uses: its "
         "quantity, in hours, counts in the block's Hours Used.",
     )
@@ -206,6 +208,16 @@ class AccountMoveLine(models.Model):
         values[WORK_LINE_LINKS] = [Command.set(self.helpdesk_work_line_ids.ids)]
         return res
 
+    def _get_helpdesk_crediting_lines(self):
+        """The lines of this invoice's credit notes, not cancelled, at this
+        line's rate: those that may credit its work and give its prepaid
+        hours back already."""
+        self.ensure_one()
+        return self.move_id.reversal_move_ids.line_ids.filtered(
+            lambda line: line.helpdesk_rate == self.helpdesk_rate
+            and line._get_helpdesk_billing_sign() < 0
+        )
+
     def _is_helpdesk_prepaid_credited(self):
         """Whether a credit note that is not cancelled gives back this
         invoice line's prepaid hours already (in full or in part)."""
@@ -214,9 +226,7 @@ class AccountMoveLine(models.Model):
         return bool(block) and any(
             line.helpdesk_prepaid_block_id == block
             and line.helpdesk_work_line_ids == self.helpdesk_work_line_ids
-            and line.helpdesk_rate == self.helpdesk_rate
-            and line._get_helpdesk_billing_sign() < 0
-            for line in self.move_id.reversal_move_ids.line_ids
+            for line in self._get_helpdesk_crediting_lines()
         )
 
     def _is_helpdesk_credited(self):
@@ -227,7 +237,5 @@ class AccountMoveLine(models.Model):
             return False
         return any(
             line.helpdesk_work_line_ids & self.helpdesk_work_line_ids
-            and line.helpdesk_rate == self.helpdesk_rate
-            and line._get_helpdesk_billing_sign() < 0
-            for line in self.move_id.reversal_move_ids.line_ids
+            for line in self._get_helpdesk_crediting_lines()
         )

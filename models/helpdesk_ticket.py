@@ -16,6 +16,7 @@ from odoo.tools.misc import formatLang
 from ..db_statistics import create_with_fresh_statistics
 from .helpdesk_ticket_invoice_run import CHANNEL as INVOICING_CHANNEL
 from .helpdesk_ticket_invoice_run import positive_int_parameter
+from .res_partner import PREPAID_GROUPS
 from .row_lock import lock_rows
 
 # Above this many tickets, the Print menu prints their intervention reports
@@ -182,7 +183,7 @@ class HelpdeskTicket(models.Model):
         string="Prepaid Hours Left",
         compute="_compute_prepaid_hours_remaining",
         digits="Product Unit of Measure",
-        groups="helpdesk_mgmt.group_helpdesk_user_own,account.group_account_invoice",
+        groups=PREPAID_GROUPS,
         help="The hours left today in the customer's prepaid hours blocks of "
         "the ticket's company.",
     )
@@ -845,16 +846,15 @@ class HelpdeskTicket(models.Model):
                 "journal_id", journals[group.company_id[:1], group.currency_id[:1]].id
             )
             lang = group._get_invoice_partner().lang or self.env.lang
+            group_lines = no_lines
             for ticket in group:
                 lines = lines_by_ticket.get(ticket, no_lines)
+                group_lines += lines
                 invoice_vals["invoice_line_ids"] += [
                     Command.create(vals)
                     for vals in [ticket._prepare_invoice_section()]
                     + lines._prepare_invoice_lines(group_work_lines, lang, portions)
                 ]
-            group_lines = no_lines.concat(
-                *(lines_by_ticket.get(ticket, no_lines) for ticket in group)
-            )
             invoice_vals["invoice_line_ids"] += [
                 Command.create(vals)
                 for vals in group_lines._prepare_prepaid_recap_lines(

@@ -1271,7 +1271,7 @@ class HelpdeskTicketWorkLine(models.Model):
             "helpdesk_work_line_ids": [Command.link(line.id) for line in self],
         }
 
-    def _prepare_invoice_lines(self, group_work_lines, lang, portions=None):
+    def _prepare_invoice_lines(self, group_work_lines, lang, portions):
         """Invoice line values for these work lines of one ticket.
 
         Each line's name starts with its ticket's reference (see the ticket's
@@ -1282,12 +1282,10 @@ class HelpdeskTicketWorkLine(models.Model):
 
         :param bool group_work_lines: merge the lines that share a merge key
         :param str lang: the customer's language, for labels and dates
-        :param dict portions: ``{work line: [InvoicePortion]}`` (the prepaid
-            blocks' coverage of the whole batch); by default, each line's
-            portions without blocks
+        :param dict portions: ``{work line: [InvoicePortion]}``, as
+            ``_get_invoice_portions`` makes them with the prepaid blocks'
+            coverage of the whole batch
         """
-        if portions is None:
-            portions = {line: line._get_invoice_portions() for line in self}
         if group_work_lines:
             groups = self.grouped(
                 lambda line: line._get_invoice_line_merge_key(portions[line])

@@ -45,22 +45,6 @@ class ProductTemplate(models.Model):
         "its remaining hours lapse after. 0: no end.",
     )
 
-    @api.constrains("helpdesk_prepaid_hours", "helpdesk_prepaid_validity_months")
-    def _check_helpdesk_prepaid_terms(self):
-        for product in self:
-            if (
-                product.helpdesk_prepaid_hours < 0
-                or product.helpdesk_prepaid_validity_months < 0
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "%(product)s: the prepaid hours and their validity "
-                        "cannot be negative: enter 0 for a product that is not "
-                        "a block, or a block with no end.",
-                        product=product.display_name,
-                    )
-                )
-
     helpdesk_after_hours_factor = fields.Float(
         string="After-Hours Factor",
         digits=(16, 2),
@@ -76,6 +60,22 @@ class ProductTemplate(models.Model):
         "times this factor, on a line of its own (2: double). 0: no "
         "surcharge.",
     )
+
+    @api.constrains("helpdesk_prepaid_hours", "helpdesk_prepaid_validity_months")
+    def _check_helpdesk_prepaid_terms(self):
+        for product in self:
+            if (
+                product.helpdesk_prepaid_hours < 0
+                or product.helpdesk_prepaid_validity_months < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s: the prepaid hours and their validity "
+                        "cannot be negative: enter 0 for a product that is not "
+                        "a block, or a block with no end.",
+                        product=product.display_name,
+                    )
+                )
 
     @api.constrains("helpdesk_after_hours_factor", "helpdesk_holiday_factor")
     def _check_helpdesk_rate_factors(self):
